@@ -1,0 +1,42 @@
+"""kpiengine: a sales performance plan, written as YAML, run as code.
+
+This module is the public API that plugins (built-in and third-party) import from.
+"""
+
+from __future__ import annotations
+
+from kpiengine.atomic import atomic_write
+from kpiengine.errors import (
+    ConfigError,
+    ExpressionError,
+    KpiEngineError,
+    OutputError,
+    PluginError,
+    SourceError,
+)
+from kpiengine.hookspecs import hookimpl
+from kpiengine.output import Output
+from kpiengine.results import IndicatorResult, Results, SubjectResult, results_document
+from kpiengine.source import FetchRequest, FieldType, Source
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "ExpressionError",
+    "FetchRequest",
+    "FieldType",
+    "IndicatorResult",
+    "KpiEngineError",
+    "Output",
+    "OutputError",
+    "PluginError",
+    "Results",
+    "Source",
+    "SourceError",
+    "SubjectResult",
+    "__version__",
+    "atomic_write",
+    "hookimpl",
+    "results_document",
+]

@@ -1,0 +1,32 @@
+"""The whole plugin contract. Hooks register things; they do no I/O and return nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+import pluggy
+
+hookspec = pluggy.HookspecMarker("kpiengine")
+hookimpl = pluggy.HookimplMarker("kpiengine")
+
+
+@hookspec
+def register_sources(register: Callable[[type[Any]], None]) -> None:
+    """Register Source subclasses: call register(SourceClass) once for each."""
+
+
+@hookspec
+def register_outputs(register: Callable[[type[Any]], None]) -> None:
+    """Register Output subclasses: call register(OutputClass) once for each."""
+
+
+@hookspec
+def register_functions(register: Callable[..., None]) -> None:
+    """Register expression functions: register(name, fn, sql=None) — sql a DuckDB template."""
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add click commands to the `kpiengine` command group."""

@@ -1,0 +1,156 @@
+"""The only module that touches pluggy: loads plugins and collects what they register."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
+from typing import Any, TypeVar
+
+import click
+import pluggy
+
+from kpiengine import hookspecs
+from kpiengine.errors import PluginError
+from kpiengine.output import Output
+from kpiengine.source import Source
+
+ENTRY_POINT_GROUP = "kpiengine"
+LOAD_PLUGINS_ENV = "KPIENGINE_LOAD_PLUGINS"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Function:
+    """An expression function a plugin adds: the Python callable and an optional SQL template."""
+
+    name: str
+    fn: Callable[..., Any]
+    sql: str | None
+    plugin: str
+
+
+@dataclass
+class Registry:
+    """What the loaded plugins registered, each entry with the plugin it came from."""
+
+    sources: dict[str, tuple[type[Source], str]] = field(default_factory=dict)
+    outputs: dict[str, tuple[type[Output], str]] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+
+    def source(self, name: str) -> type[Source]:
+        return self.sources[name][0]
+
+    def output(self, name: str) -> type[Output]:
+        return self.outputs[name][0]
+
+
+def new_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("kpiengine")
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def _wanted() -> set[str] | None:
+    raw = os.environ.get(LOAD_PLUGINS_ENV)
+    if raw is None:
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def _entry_points() -> Iterator[importlib.metadata.EntryPoint]:
+    yield from sorted(
+        importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name
+    )
+
+
+def load_entry_points(pm: pluggy.PluginManager) -> None:
+    """Register every installed plugin, or only those named in KPIENGINE_LOAD_PLUGINS."""
+    wanted = _wanted()
+    for ep in _entry_points():
+        if wanted is not None and ep.name not in wanted:
+            continue
+        try:
+            module = ep.load()
+        except Exception as exc:  # a broken third-party package: name it, keep the cause
+            raise PluginError(f"plugin '{ep.name}' ({ep.value}) failed to load: {exc}") from exc
+        if pm.get_plugin(ep.name) is None:
+            pm.register(module, name=ep.name)
+
+
+def check(pm: pluggy.PluginManager) -> None:
+    """A misspelt hook implementation fails loudly instead of being ignored."""
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin '{pm.get_name(exc.plugin)}': {exc}") from exc
+
+
+def _plugin_of(pm: pluggy.PluginManager, module: ModuleType | None) -> str:
+    return (pm.get_name(module) if module is not None else None) or "?"
+
+
+def _registrar(
+    table: dict[str, tuple[type[T], str]], kind: str, plugin: str
+) -> Callable[[type[T]], None]:
+    def register(cls: type[T]) -> None:
+        name = getattr(cls, "name", None)
+        if not isinstance(name, str) or not name:
+            raise PluginError(f"plugin '{plugin}' registered a {kind} without a name: {cls!r}")
+        if name in table:
+            other = table[name][1]
+            raise PluginError(
+                f"{kind} '{name}' is registered by two plugins: '{other}' and '{plugin}'"
+            )
+        table[name] = (cls, plugin)
+
+    return register
+
+
+def _function_registrar(table: dict[str, Function], plugin: str) -> Callable[..., None]:
+    def register(name: str, fn: Callable[..., Any], sql: str | None = None) -> None:
+        if name in table:
+            other = table[name].plugin
+            raise PluginError(
+                f"function '{name}' is registered by two plugins: '{other}' and '{plugin}'"
+            )
+        table[name] = Function(name, fn, sql, plugin)
+
+    return register
+
+
+def _each(
+    pm: pluggy.PluginManager, caller: Any, make: Callable[[str], Callable[..., None]]
+) -> None:
+    for impl in caller.get_hookimpls():
+        impl.function(register=make(_plugin_of(pm, impl.plugin)))
+
+
+def collect(pm: pluggy.PluginManager) -> Registry:
+    """Call each plugin's register hooks one at a time, so a clash can name both plugins."""
+    reg = Registry()
+    _each(pm, pm.hook.register_sources, lambda p: _registrar(reg.sources, "source", p))
+    _each(pm, pm.hook.register_outputs, lambda p: _registrar(reg.outputs, "output", p))
+    _each(pm, pm.hook.register_functions, lambda p: _function_registrar(reg.functions, p))
+    return reg
+
+
+@cache
+def default_manager() -> pluggy.PluginManager:
+    pm = new_manager()
+    load_entry_points(pm)
+    check(pm)
+    return pm
+
+
+def registry(pm: pluggy.PluginManager | None = None) -> Registry:
+    """What the installed plugins (or the given manager's) registered."""
+    return collect(pm or default_manager())
+
+
+def add_commands(cli: click.Group, pm: pluggy.PluginManager | None = None) -> None:
+    (pm or default_manager()).hook.register_commands(cli=cli)

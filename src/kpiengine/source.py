@@ -1,0 +1,54 @@
+"""The public contract for source plugins: options schema, declared fields, fetch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import pyarrow as pa
+
+FieldType = Literal["string", "number", "integer", "date", "boolean"]
+"""The engine's field types. Arrow types delivered: string, decimal128/float64/int64, date32, bool."""
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """What the engine asks of a source for one run.
+
+    `columns` are the source's own column names the ruleset uses (after `fields` mapping), with the
+    type the engine needs; a source converts them or raises `SourceError` naming the record.
+    `start`/`end` bound the run's periods (end exclusive) so a connector can push the date filter
+    down to its API on `date_columns`; returning more records is allowed, the engine filters again.
+    """
+
+    source_id: str
+    columns: Mapping[str, FieldType]
+    date_columns: frozenset[str] = frozenset()
+    start: date | None = None
+    end: date | None = None
+    base_dir: Path = field(default_factory=Path.cwd)
+
+
+class Source:
+    """Base class of source plugins; register subclasses in `register_sources`."""
+
+    name: ClassVar[str]
+    """The plugin name a ruleset writes as `plugin:`."""
+    options_schema: ClassVar[dict[str, Any]] = {"type": "object"}
+    """JSON Schema (draft 2020-12) of the `options` mapping, validated with the ruleset."""
+
+    def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
+        self.source_id = source_id
+        self.options = options
+        self.base_dir = base_dir
+
+    def fields(self) -> Mapping[str, FieldType] | None:
+        """The columns this source provides, if it can tell cheaply; None when unknown."""
+        return None
+
+    def fetch(self, request: FetchRequest) -> pa.Table | Iterable[pa.RecordBatch]:
+        """Deliver the records as an Arrow table or batches; raise SourceError on failure."""
+        raise NotImplementedError
