@@ -44,6 +44,8 @@ class Source:
         self.source_id = source_id
         self.options = options
         self.base_dir = base_dir
+        self.notes: list[str] = []
+        """Sentences the run shows the user after fetching (e.g. rows set aside)."""
 
     def fields(self) -> Mapping[str, FieldType] | None:
         """The columns this source provides, if it can tell cheaply; None when unknown."""

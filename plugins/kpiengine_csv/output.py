@@ -1,0 +1,81 @@
+"""The csv output: one row per subject and period, written atomically (or to stdout with `-`)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from kpiengine import Output, OutputError, Results, atomic_write
+from kpiengine_csv.results_table import results_table
+
+OUTPUT_OPTIONS: dict[str, Any] = {
+    "type": "object",
+    "title": "csv output options",
+    "description": "Write the results as a CSV file, one row per person and period.",
+    "properties": {
+        "path": {
+            "type": "string",
+            "minLength": 1,
+            "title": "file",
+            "description": "Where to write; a relative path is from the ruleset's folder, "
+            "and - prints to the screen.",
+        },
+        "delimiter": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1,
+            "default": ",",
+            "title": "delimiter",
+            "description": "The character between values.",
+        },
+        "encoding": {
+            "enum": ["utf-8-sig", "utf-8", "gbk", "gb18030"],
+            "default": "utf-8-sig",
+            "title": "encoding",
+            "description": "utf-8-sig (the default) lets Excel open Chinese text correctly.",
+        },
+    },
+    "required": ["path"],
+    "additionalProperties": False,
+}
+
+
+def write_csv(
+    handle: IO[str], header: Sequence[str], rows: Sequence[Sequence[str]], delimiter: str
+) -> None:
+    """The header and rows as CSV text."""
+    writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+class CsvOutput(Output):
+    """Results as a CSV file: subject, name, period, groups, indicators, …, warnings."""
+
+    name: ClassVar[str] = "csv"
+    target_option: ClassVar[str | None] = "path"
+    options_schema: ClassVar[dict[str, Any]] = OUTPUT_OPTIONS
+
+    def write(self, results: Results) -> None:
+        """Write the results; the previous file stays whole if anything fails."""
+        header, rows = results_table(results)
+        delimiter = self.options.get("delimiter", ",")
+        if self.options["path"] == "-":
+            write_csv(sys.stdout, header, rows, delimiter)
+            return
+        path = Path(self.base_dir, self.options["path"])
+        encoding = self.options.get("encoding", "utf-8-sig")
+        try:
+            with atomic_write(path, encoding=encoding, newline="") as handle:
+                write_csv(handle, header, rows, delimiter)
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start : exc.end]
+            raise OutputError(
+                f"cannot write {path} as {encoding}: '{bad}' has no {encoding} form "
+                "— use encoding: utf-8-sig"
+            ) from exc
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc

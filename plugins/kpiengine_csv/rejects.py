@@ -1,0 +1,92 @@
+"""Rows a CSV source cannot deliver: where they are, why, and the report of those set aside."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpiengine import atomic_write
+from kpiengine_csv.casts import REASONS
+from kpiengine_csv.csvfile import CsvFile
+from kpiengine_csv.lines import record_lines, row_lines
+from kpiengine_csv.table import BadRow, CsvTable, ReadError
+
+REPORT_COLUMNS = ("line", "column", "value", "reason")
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One bad cell, or one row that could not be read at all (then `column` is empty)."""
+
+    line: int
+    position: int
+    column: str
+    value: str
+    reason: str
+    row: tuple[str | None, ...] = ()
+
+    def sentence(self, file: CsvFile) -> str:
+        """`deals.csv:14: column 'amount': '12,5O0' is not a number`."""
+        if not self.column:
+            return f"{file.where(self.line)}: {self.reason}"
+        return f"{file.where(self.line)}: column '{self.column}': '{self.value}' {self.reason}"
+
+
+def read_reason(kind: str, file: CsvFile, width: int) -> str:
+    """A DuckDB reading error in the user's words."""
+    if kind == "TOO MANY COLUMNS":
+        return (
+            f"the row has more values than the header's {width} columns "
+            f"(a value containing '{file.delimiter}' must be in double quotes)"
+        )
+    if kind == "MISSING COLUMNS":
+        return f"the row has fewer values than the header's {width} columns"
+    if kind == "INVALID ENCODING":
+        return f"the file is not valid {file.encoding} text — {file.encoding_hint()}"
+    if kind == "UNQUOTED VALUE":
+        return "a value in double quotes is not closed properly"
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return "the line is too long to read"
+    return f"the row cannot be read ({kind.lower()})"
+
+
+def read_rejects(
+    errors: Sequence[ReadError], file: CsvFile, path: Path, width: int
+) -> list[Reject]:
+    """Rejects for the records DuckDB set aside; `path` is the utf-8 file DuckDB read."""
+    lines = record_lines(path, file.delimiter, {e.record for e in errors})
+    return [
+        Reject(lines.get(e.record, e.record), -1, "", e.text, read_reason(e.kind, file, width))
+        for e in errors
+    ]
+
+
+def cell_rejects(
+    table: CsvTable, bad: Sequence[BadRow], errors: Sequence[ReadError], path: Path, delimiter: str
+) -> list[Reject]:
+    """One Reject per bad cell, with the physical line and the original row."""
+    set_aside = {e.record for e in errors}
+    lines = row_lines(path, delimiter, {b.row for b in bad}, set_aside)
+    raw = table.raw_rows([b.row for b in bad])
+    return [
+        Reject(
+            lines[b.row], c.index, c.name, raw[b.row][c.index] or "", REASONS[c.type], raw[b.row]
+        )
+        for b in bad
+        for c in b.columns
+    ]
+
+
+def in_file_order(rejects: Sequence[Reject]) -> list[Reject]:
+    return sorted(rejects, key=lambda r: (r.line, r.position))
+
+
+def write_report(target: Path, header: Sequence[str], rejects: Sequence[Reject]) -> None:
+    """The rejects CSV (utf-8 with BOM, so Excel shows Chinese), written atomically."""
+    with atomic_write(target, encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([*REPORT_COLUMNS, *header])
+        for r in rejects:
+            writer.writerow([r.line, r.column, r.value, r.reason, *r.row])

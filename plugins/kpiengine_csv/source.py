@@ -1,0 +1,114 @@
+"""The csv source: a CSV file's records as a typed Arrow table, with bad rows named by line."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import pyarrow as pa
+
+from kpiengine import FetchRequest, FieldType, Source
+from kpiengine_csv.csvfile import CsvFile, shown_path
+from kpiengine_csv.header import duplicate_columns, read_header
+from kpiengine_csv.rejects import (
+    Reject,
+    cell_rejects,
+    in_file_order,
+    read_rejects,
+    write_report,
+)
+from kpiengine_csv.source_options import SOURCE_OPTIONS
+from kpiengine_csv.table import Column, CsvTable
+from kpiengine_csv.transcode import utf8_file
+
+
+class CsvSource(Source):
+    """Records from a CSV file, read by DuckDB with nothing guessed.
+
+    After `fetch`, `skipped` is the number of rows set aside (with `on_error: skip`) and
+    `notes` holds one sentence about them for the user.
+    """
+
+    name: ClassVar[str] = "csv"
+    options_schema: ClassVar[dict[str, Any]] = SOURCE_OPTIONS
+
+    def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
+        super().__init__(source_id, options, base_dir)
+        self.skipped = 0
+        self.file = CsvFile(
+            source_id,
+            Path(base_dir, options["path"]),
+            options.get("delimiter", ","),
+            options.get("encoding", "utf-8"),
+        )
+        self.forced: Mapping[str, FieldType] = options.get("types") or {}
+
+    def fields(self) -> Mapping[str, FieldType] | None:
+        """The header's columns as text (or their forced types); None if the file is missing."""
+        if not self.file.path.exists():
+            return None
+        return {name: self.forced.get(name, "string") for name in read_header(self.file)}
+
+    def fetch(self, request: FetchRequest) -> pa.Table:
+        """The requested columns, typed, in file order (every column as text if none is asked)."""
+        self.skipped, self.notes = 0, []
+        header = read_header(self.file)
+        columns = self._columns(request.columns or dict.fromkeys(header, "string"), header)
+        with utf8_file(self.file) as path, duckdb.connect() as con:
+            table = CsvTable(con, path, self.file.delimiter, len(header))
+            table.load(columns)
+            self._check(table, path, header)
+            return table.arrow()
+
+    def _columns(self, wanted: Mapping[str, FieldType], header: list[str]) -> list[Column]:
+        self._check_names([*wanted, *self.forced], header)
+        return [Column(n, header.index(n), self.forced.get(n, t)) for n, t in wanted.items()]
+
+    def _check_names(self, names: Sequence[str], header: list[str]) -> None:
+        missing = [n for n in dict.fromkeys(names) if n not in header]
+        if missing:
+            raise self.file.error(missing_columns(self.file.where(), missing, header))
+        twice = sorted(duplicate_columns(header) & set(names))
+        if twice:
+            raise self.file.error(
+                f"{self.file.where()} has two columns named '{twice[0]}' — rename one of them"
+            )
+
+    def _check(self, table: CsvTable, path: Path, header: list[str]) -> None:
+        stop = self.options.get("on_error", "stop") == "stop"
+        errors = table.read_errors()
+        bad = table.bad_rows(limit=1 if stop else None)
+        if not errors and not bad:
+            return
+        rejects = read_rejects(errors[:1] if stop else errors, self.file, path, len(header))
+        rejects += cell_rejects(table, bad, errors, path, self.file.delimiter)
+        rejects = in_file_order(rejects)
+        if stop:
+            raise self.file.error(rejects[0].sentence(self.file))
+        self._set_aside(rejects, header, len(errors) + len(bad))
+
+    def _set_aside(self, rejects: list[Reject], header: list[str], rows: int) -> None:
+        self.skipped = rows
+        where = self.options.get("rejects")
+        plural = "row" if rows == 1 else "rows"
+        if where:
+            report = Path(self.base_dir, where)
+            write_report(report, header, rejects)
+            detail = f"see {shown_path(report)}"
+        else:
+            detail = f"first: {rejects[0].sentence(self.file)}; set `rejects` to list them all"
+        self.notes = [f"source '{self.file.source_id}': {rows} {plural} set aside ({detail})"]
+
+
+def missing_columns(where: str, missing: Sequence[str], header: Sequence[str]) -> str:
+    """`deals.csv has no column 'amout' — did you mean 'amount'? (columns: id, amount)`."""
+    parts = []
+    for name in missing:
+        close = difflib.get_close_matches(name, header, n=1)
+        hint = f" — did you mean '{close[0]}'?" if close else ""
+        parts.append(f"'{name}'{hint}")
+    noun = "column" if len(missing) == 1 else "columns"
+    return f"{where} has no {noun} {', '.join(parts)} (columns: {', '.join(header)})"

@@ -1,0 +1,62 @@
+"""The options of the csv source, as the JSON Schema validated with the ruleset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kpiengine_csv.csvfile import ENCODINGS
+
+TYPE_NAMES = ["string", "number", "integer", "date", "boolean"]
+
+SOURCE_OPTIONS: dict[str, Any] = {
+    "type": "object",
+    "title": "csv source options",
+    "description": "Read records from a CSV file, such as an Excel or CRM export.",
+    "properties": {
+        "path": {
+            "type": "string",
+            "minLength": 1,
+            "title": "file",
+            "description": "The CSV file; a relative path is read from the ruleset's folder.",
+        },
+        "delimiter": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1,
+            "default": ",",
+            "title": "delimiter",
+            "description": 'The character between values: "," (default), ";", "|" or "\\t".',
+        },
+        "encoding": {
+            "enum": list(ENCODINGS),
+            "default": "utf-8",
+            "title": "encoding",
+            "description": "How the file's text is stored; Chinese Excel often saves gbk. "
+            "utf-8 also reads a file that starts with a byte-order mark.",
+        },
+        "on_error": {
+            "enum": ["stop", "skip"],
+            "default": "stop",
+            "title": "on a bad row",
+            "description": "stop: the run fails naming the line; skip: the row is set aside "
+            "and the run goes on (see `rejects`).",
+        },
+        "rejects": {
+            "type": "string",
+            "minLength": 1,
+            "title": "rejects report",
+            "description": "With on_error: skip, a CSV file listing each row set aside: line, "
+            "column, value, reason and the original row. Relative to the ruleset's folder.",
+        },
+        "types": {
+            "type": "object",
+            "title": "column types",
+            "description": "Force a column's type instead of the one the ruleset needs. Numbers "
+            "accept 1200, -3.5, 1e3, 1,200,000 and 85%; dates YYYY-MM-DD, YYYY/M/D, "
+            "2025年3月1日 and a timestamp's date; booleans true/false, yes/no, 1/0, 是/否.",
+            "additionalProperties": {"enum": TYPE_NAMES},
+        },
+    },
+    "required": ["path"],
+    "additionalProperties": False,
+}

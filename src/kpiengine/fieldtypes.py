@@ -1,0 +1,104 @@
+"""Which fields of which source a ruleset reads, and as what type — what the engine asks a source for."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterator
+
+from kpiengine.expressions import Expression
+from kpiengine.ruleset import Aggregation, Ruleset
+from kpiengine.source import FieldType
+
+NUMERIC_FUNCS = frozenset({"sum", "avg", "min", "max"})
+_PRIORITY: dict[FieldType, int] = {"string": 0, "boolean": 1, "integer": 2, "number": 3, "date": 4}
+
+
+def _constant_type(node: ast.AST) -> FieldType | None:
+    if isinstance(node, ast.Constant) and not isinstance(node.value, bool):
+        if isinstance(node.value, str):
+            return "string"
+        if isinstance(node.value, int | float):
+            return "number"
+    if isinstance(node, ast.Tuple | ast.List) and node.elts:
+        return _constant_type(node.elts[0])
+    return None
+
+
+def _compare_types(node: ast.Compare) -> Iterator[tuple[str, FieldType]]:
+    sides = [node.left, *node.comparators]
+    for left, right in zip(sides, sides[1:], strict=False):
+        for a, b in ((left, right), (right, left)):
+            kind = _constant_type(b)
+            if isinstance(a, ast.Name) and kind is not None:
+                yield a.id, kind
+
+
+def infer(expr: Expression) -> dict[str, FieldType]:
+    """Types from use: compared with text → string, with a number or in arithmetic → number."""
+    types: dict[str, FieldType] = {}
+    for node in ast.walk(expr.tree):
+        if isinstance(node, ast.Compare):
+            for name, kind in _compare_types(node):
+                types.setdefault(name, kind)
+        elif isinstance(node, ast.BinOp | ast.UnaryOp):
+            operands = [node.left, node.right] if isinstance(node, ast.BinOp) else [node.operand]
+            for operand in operands:
+                if isinstance(operand, ast.Name):
+                    types[operand.id] = "number"
+    return {name: types.get(name, "string") for name in expr.names}
+
+
+def _merge(into: dict[str, FieldType], name: str, kind: FieldType) -> None:
+    if name not in into or _PRIORITY[kind] > _PRIORITY[into[name]]:
+        into[name] = kind
+
+
+def bare_field(expr: Expression) -> str | None:
+    """The field name when the expression is just one field (`sum: amount`)."""
+    node = expr.tree.value if isinstance(expr.tree, ast.Expr) else expr.tree
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def aggregation_fields(agg: Aggregation, levels: bool = False) -> dict[str, FieldType]:
+    fields: dict[str, FieldType] = {"owner": "string"}
+    if agg.value is not None:
+        inferred = infer(agg.value)
+        name = bare_field(agg.value)
+        if name is not None:
+            numeric = agg.func in NUMERIC_FUNCS or (agg.func == "last" and not levels)
+            inferred[name] = "number" if numeric else inferred[name]
+        for name, kind in inferred.items():
+            _merge(fields, name, kind)
+    if agg.where is not None:
+        for name, kind in infer(agg.where).items():
+            _merge(fields, name, kind)
+    if agg.date:
+        fields[agg.date] = "date"
+    return fields
+
+
+def required_fields(ruleset: Ruleset) -> dict[str, dict[str, FieldType]]:
+    """source id → engine field name → type, for every field the ruleset reads."""
+    needed: dict[str, dict[str, FieldType]] = defaultdict(dict)
+    for agg, levels in _aggregations(ruleset):
+        for name, kind in aggregation_fields(agg, levels).items():
+            _merge(needed[agg.source], name, kind)
+    subjects = ruleset.subjects
+    for column in (subjects.id, subjects.name, *subjects.groups):
+        if column:
+            _merge(needed[subjects.source], column, "string")
+    if subjects.start:
+        _merge(needed[subjects.source], subjects.start, "date")
+    if ruleset.targets.source:
+        for column in ("subject", "indicator", "period", "value"):
+            _merge(needed[ruleset.targets.source], column, "string")
+    return dict(needed)
+
+
+def _aggregations(ruleset: Ruleset) -> Iterator[tuple[Aggregation, bool]]:
+    for metric in ruleset.metrics.values():
+        yield metric.aggregation, False
+    for ind in ruleset.indicators:
+        if isinstance(ind.actual, Aggregation):
+            yield ind.actual, bool(ind.levels)

@@ -1,0 +1,104 @@
+"""Load a ruleset file: safe YAML → schema (with plugin options) → typed Ruleset, all problems at once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpiengine.build import build_ruleset
+from kpiengine.envvars import has_variables
+from kpiengine.errors import ConfigError, SourceError
+from kpiengine.expressions import DEFAULT_FUNCTIONS, FunctionTable
+from kpiengine.plugins import Registry
+from kpiengine.problems import Problem, errors_in
+from kpiengine.ruleset import Ruleset, SourceSpec
+from kpiengine.schema import check_schema, full_schema
+from kpiengine.yamlload import Document, load_document
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A valid ruleset and the warnings found on the way (weights not adding up to 100, …)."""
+
+    ruleset: Ruleset
+    warnings: tuple[Problem, ...]
+
+
+def display_path(path: Path) -> str:
+    """The path as the user should see it in messages: relative to where they stand if possible."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def schema_for(registry: Registry) -> dict[str, object]:
+    sources = {n: cls.options_schema for n, (cls, _) in sorted(registry.sources.items())}
+    outputs = {n: cls.options_schema for n, (cls, _) in sorted(registry.outputs.items())}
+    return full_schema(sources, outputs)
+
+
+def functions_for(registry: Registry) -> FunctionTable:
+    return DEFAULT_FUNCTIONS.with_plugins(registry.functions.values())
+
+
+def _source_specs(doc: Document) -> dict[str, SourceSpec]:
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    specs = {}
+    for sid, raw in (data.get("sources") or {}).items():
+        if isinstance(raw, Mapping) and isinstance(raw.get("plugin"), str):
+            specs[sid] = SourceSpec(sid, raw["plugin"], raw.get("options") or {},
+                                    raw.get("fields") or {})
+    return specs
+
+
+def _engine_names(spec: SourceSpec, columns: Mapping[str, object]) -> frozenset[str]:
+    mapped = set(spec.fields.values())
+    return frozenset(spec.fields) | frozenset(c for c in columns if c not in mapped)
+
+
+def probe_fields(
+    doc: Document, registry: Registry, base_dir: Path, problems: list[Problem]
+) -> dict[str, frozenset[str] | None]:
+    """Ask each source which fields it has (a CSV reads its header) so names can be checked."""
+    fields: dict[str, frozenset[str] | None] = {}
+    for sid, spec in _source_specs(doc).items():
+        fields[sid] = None
+        if spec.plugin not in registry.sources or has_variables(spec.options):
+            continue
+        try:
+            columns = registry.source(spec.plugin)(sid, spec.options, base_dir).fields()
+        except SourceError as exc:
+            problems.append(doc.problem(("sources", sid, "options"), str(exc)))
+            continue
+        if columns is not None:
+            fields[sid] = _engine_names(spec, columns)
+            for name, column in spec.fields.items():
+                if column not in columns:
+                    problems.append(doc.problem(
+                        ("sources", sid, "fields", name),
+                        f"source '{sid}' has no column '{column}' (columns: {', '.join(columns)})",
+                    ))
+    return fields
+
+
+def check_document(
+    doc: Document, path: Path, registry: Registry
+) -> tuple[Ruleset, list[Problem]]:
+    """Every problem in the document, sorted by position, and the ruleset built from it."""
+    problems = check_schema(doc, schema_for(registry))
+    sources_ok = not any(p.path[:1] == ("sources",) for p in errors_in(problems))
+    fields = probe_fields(doc, registry, path.parent, problems) if sources_ok else {}
+    ruleset, more = build_ruleset(doc, path, functions_for(registry), fields)
+    return ruleset, sorted(set(problems + more), key=lambda p: (p.line, p.column, p.message))
+
+
+def load_ruleset(path: Path, registry: Registry) -> Loaded:
+    """The ruleset at `path`, or ConfigError listing every problem as file:line:col: path: message."""
+    doc = load_document(path, display_path(path))
+    ruleset, problems = check_document(doc, path.resolve(), registry)
+    if errors_in(problems):
+        raise ConfigError(problems)
+    return Loaded(ruleset, tuple(problems))

@@ -1,0 +1,147 @@
+"""The typed, immutable ruleset the engine runs — built from a validated YAML document."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from kpiengine.expressions import Expression, Template
+
+AggFunc = Literal["sum", "count", "avg", "min", "max", "count_distinct", "last"]
+AGG_FUNCS: tuple[AggFunc, ...] = ("sum", "count", "avg", "min", "max", "count_distinct", "last")
+ADDITIVE: frozenset[str] = frozenset({"sum", "count", "count_distinct"})
+Frequency = Literal["month", "quarter", "half", "year"]
+INDICATOR_FIELDS = ("actual", "target", "attainment", "weight", "score")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    id: str
+    plugin: str
+    options: Mapping[str, Any]
+    fields: Mapping[str, str]
+    """engine name → the source's own column name, only where they differ."""
+
+    def column(self, name: str) -> str:
+        return self.fields.get(name, name)
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """`{source, sum|count|…: field or row expression, where, date}` — one number per subject × period."""
+
+    source: str
+    func: AggFunc
+    value: Expression | None
+    """None for `count: "*"`."""
+    where: Expression | None
+    date: str | None
+    rule: str
+    """Where it stands in the ruleset, e.g. `indicators[0].actual`."""
+
+    @property
+    def additive(self) -> bool:
+        return self.func in ADDITIVE
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    aggregation: Aggregation
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    unit: str | None
+    weight: Decimal
+    actual: Aggregation | Expression
+    target: Decimal | str | None
+    """A constant target (number or level name); None when it comes from the targets source."""
+    levels: Mapping[str, Decimal] | None
+    better: Literal["higher", "lower"]
+    cap: Decimal | None
+    score: Expression | None
+
+    @property
+    def additive(self) -> bool:
+        """Targets of additive indicators (sums, counts) are split over periods; others are not."""
+        return isinstance(self.actual, Aggregation) and self.actual.additive and not self.levels
+
+
+@dataclass(frozen=True)
+class Grade:
+    grade: str
+    name: str | None
+    min: Decimal
+
+
+@dataclass(frozen=True)
+class Feedback:
+    when: Expression
+    message: Template
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    plugin: str
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    year: int
+    frequency: Frequency
+
+
+@dataclass(frozen=True)
+class Subjects:
+    source: str
+    id: str
+    name: str | None
+    groups: tuple[str, ...]
+    start: str | None
+
+
+@dataclass(frozen=True)
+class Targets:
+    source: str | None
+    split: Literal["even", "weights", "workdays"]
+    weights: tuple[Decimal, ...]
+    prorate: Literal["months", "days"] | None
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    file: Path
+    sha256: str
+    name: str
+    locale: str
+    currency: str
+    calendar: Calendar
+    sources: Mapping[str, SourceSpec]
+    subjects: Subjects
+    targets: Targets
+    metrics: Mapping[str, Metric]
+    indicators: tuple[Indicator, ...]
+    grades: tuple[Grade, ...]
+    feedback: tuple[Feedback, ...]
+    outputs: tuple[OutputSpec, ...]
+    incentives: tuple[Mapping[str, Any], ...] = field(default=())
+    order: tuple[str, ...] = ()
+    """Indicator ids in evaluation order: those computed from others come after them."""
+
+    @property
+    def base_dir(self) -> Path:
+        return self.file.parent
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        return next(i for i in self.indicators if i.id == indicator_id)
+
+    @property
+    def evaluation_order(self) -> tuple[Indicator, ...]:
+        return tuple(self.indicator(i) for i in self.order) if self.order else self.indicators

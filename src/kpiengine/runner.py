@@ -1,0 +1,82 @@
+"""`kpiengine run`: choose the outputs, evaluate the plan, then write every output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from kpiengine.engine import evaluate
+from kpiengine.envvars import resolve
+from kpiengine.errors import KpiEngineError
+from kpiengine.output import Output
+from kpiengine.plugins import Registry
+from kpiengine.ruleset import Ruleset
+from kpiengine.suggest import did_you_mean
+
+
+@dataclass(frozen=True)
+class OutputRequest:
+    """`-o PLUGIN[:TARGET]` from the command line."""
+
+    plugin: str
+    target: str | None
+
+
+def parse_output(text: str, reg: Registry) -> OutputRequest:
+    plugin, _, target = text.partition(":")
+    if plugin not in reg.outputs:
+        raise KpiEngineError(
+            f"-o {text}: there is no output plugin '{plugin}'{did_you_mean(plugin, reg.outputs)} "
+            f"(installed: {', '.join(sorted(reg.outputs))})"
+        )
+    return OutputRequest(plugin, target or None)
+
+
+def _check_options(plugin: str, cls: type[Output], options: dict[str, Any]) -> None:
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(cls.options_schema).iter_errors(options)
+    )
+    if error is not None:
+        hint = f" — write -o {plugin}:TARGET" if cls.target_option else ""
+        raise KpiEngineError(f"output '{plugin}': {error.message}{hint}")
+
+
+def output_from_request(request: OutputRequest, reg: Registry) -> Output:
+    cls = reg.output(request.plugin)
+    options: dict[str, Any] = {}
+    if request.target is not None:
+        if cls.target_option is None:
+            raise KpiEngineError(f"output '{request.plugin}' takes no target (-o {request.plugin})")
+        options[cls.target_option] = request.target
+    _check_options(request.plugin, cls, options)
+    return cls(options, Path.cwd())
+
+
+def make_outputs(ruleset: Ruleset, reg: Registry, requests: Sequence[OutputRequest]) -> list[Output]:
+    """The -o outputs if any were given, else the ruleset's, else the console."""
+    if requests:
+        return [output_from_request(r, reg) for r in requests]
+    if not ruleset.outputs:
+        return [output_from_request(OutputRequest("console", None), reg)]
+    return [
+        reg.output(spec.plugin)(resolve(spec.options, f"outputs[{i}].options"), ruleset.base_dir)
+        for i, spec in enumerate(ruleset.outputs)
+    ]
+
+
+def run_and_write(
+    ruleset: Ruleset, reg: Registry, periods: Sequence[str], requests: Sequence[OutputRequest]
+) -> list[str]:
+    """Evaluate everything first, then write: a failed run writes nothing. Returns notes to show."""
+    outputs = make_outputs(ruleset, reg, requests)
+    run = evaluate(ruleset, reg, periods)
+    for output in outputs:
+        output.write(run.results)
+    notes = list(run.notes)
+    if ruleset.incentives:
+        notes.append("note: this version does not compute `incentives` yet; payouts are 0")
+    return notes

@@ -1,0 +1,101 @@
+"""Fetch each source through its plugin into one embedded DuckDB, as typed views in engine names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from kpiengine.envvars import resolve
+from kpiengine.errors import SourceError
+from kpiengine.plugins import Registry
+from kpiengine.ruleset import Ruleset, SourceSpec
+from kpiengine.source import FetchRequest, FieldType, Source
+from kpiengine.sql import ident
+
+NUMBER_SQL = "DECIMAL(38, 6)"
+SQL_TYPES: dict[FieldType, str] = {
+    "string": "VARCHAR", "number": NUMBER_SQL, "integer": "BIGINT", "date": "DATE",
+    "boolean": "BOOLEAN",
+}
+
+
+@dataclass
+class Store:
+    """The run's DuckDB connection, holding one view per fetched source (`src_<id>`)."""
+
+    con: duckdb.DuckDBPyConnection
+    notes: list[str] = field(default_factory=list)
+    fields: dict[str, dict[str, FieldType]] = field(default_factory=dict)
+
+    @staticmethod
+    def view(source_id: str) -> str:
+        return ident(f"src_{source_id}")
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, params or []).fetchall()
+
+
+def make_source(spec: SourceSpec, ruleset: Ruleset, registry: Registry) -> Source:
+    options = resolve(spec.options, f"sources.{spec.id}.options")
+    return registry.source(spec.plugin)(spec.id, options, ruleset.base_dir)
+
+
+def _as_table(data: pa.Table | Iterable[pa.RecordBatch], spec: SourceSpec) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    batches = list(data)
+    if not batches:
+        raise SourceError(f"source '{spec.id}' (plugin '{spec.plugin}') returned no table")
+    return pa.Table.from_batches(batches)
+
+
+def _view_sql(spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table) -> str:
+    present = set(table.column_names)
+    columns = []
+    for name, kind in sorted(wanted.items()):
+        column = spec.column(name)
+        if column not in present:
+            raise SourceError(
+                f"source '{spec.id}' (plugin '{spec.plugin}') did not deliver the column "
+                f"'{column}' the ruleset reads"
+            )
+        columns.append(f"CAST({ident(column)} AS {SQL_TYPES[kind]}) AS {ident(name)}")
+    columns.append("row_number() OVER () AS __row")
+    return f"SELECT {', '.join(columns)} FROM {ident('raw_' + spec.id)}"
+
+
+def fetch_source(
+    store: Store, source: Source, spec: SourceSpec, wanted: Mapping[str, FieldType],
+    span: tuple[date, date],
+) -> None:
+    dates = frozenset(spec.column(n) for n, kind in wanted.items() if kind == "date")
+    request = FetchRequest(
+        source_id=spec.id, columns={spec.column(n): k for n, k in wanted.items()},
+        date_columns=dates, start=span[0], end=span[1], base_dir=source.base_dir,
+    )
+    table = _as_table(source.fetch(request), spec)
+    store.con.register(f"raw_{spec.id}", table)
+    try:
+        store.con.execute(f"CREATE TABLE {store.view(spec.id)} AS {_view_sql(spec, wanted, table)}")
+    except duckdb.Error as exc:
+        raise SourceError(f"source '{spec.id}' (plugin '{spec.plugin}'): {exc}") from exc
+    store.con.unregister(f"raw_{spec.id}")
+    store.fields[spec.id] = dict(wanted)
+    store.notes.extend(source.notes)
+
+
+def open_store(
+    ruleset: Ruleset, registry: Registry, needed: Mapping[str, Mapping[str, FieldType]],
+    span: tuple[date, date],
+) -> Store:
+    """Fetch every source the ruleset reads; a failure names the source and stops the run."""
+    store = Store(duckdb.connect(":memory:"))
+    for source_id in sorted(needed):
+        spec = ruleset.sources[source_id]
+        fetch_source(store, make_source(spec, ruleset, registry), spec, needed[source_id], span)
+    return store

@@ -1,0 +1,130 @@
+"""The plugin manager: hooks, registration, clashes, and which plugins load."""
+
+import ast
+import importlib.metadata
+import inspect
+import re
+import types
+from pathlib import Path
+
+import click
+import pytest
+
+from kpiengine import Output, Source, hookimpl, hookspecs
+from kpiengine.errors import PluginError
+from kpiengine.plugins import check, collect, load_entry_points, new_manager
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOKS = sorted(
+    name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    if name.startswith("register_")
+)
+
+
+def plugin_module(name, **hooks):
+    module = types.ModuleType(name)
+    for hook_name, fn in hooks.items():
+        setattr(module, hook_name, hookimpl(fn))
+    return module
+
+
+class DemoSource(Source):
+    name = "demo"
+
+
+class DemoOutput(Output):
+    name = "demo"
+
+
+def test_hook_register_sources():
+    pm = new_manager()
+    pm.register(plugin_module("demo_plugin", register_sources=lambda register: register(DemoSource)))
+    reg = collect(pm)
+    assert reg.sources["demo"] == (DemoSource, "demo_plugin")
+
+
+def test_hook_register_outputs():
+    pm = new_manager()
+    pm.register(plugin_module("demo_plugin", register_outputs=lambda register: register(DemoOutput)))
+    assert collect(pm).outputs["demo"] == (DemoOutput, "demo_plugin")
+
+
+def test_hook_register_functions():
+    def register_functions(register):
+        register("double", lambda x: x * 2, sql="({0} * 2)")
+
+    pm = new_manager()
+    pm.register(plugin_module("demo_plugin", register_functions=register_functions))
+    fn = collect(pm).functions["double"]
+    assert (fn.fn(21), fn.sql, fn.plugin) == (42, "({0} * 2)", "demo_plugin")
+
+
+def test_hook_register_commands():
+    @click.command()
+    def hello():
+        """Say hello."""
+
+    pm = new_manager()
+    pm.register(plugin_module("demo_plugin", register_commands=lambda cli: cli.add_command(hello)))
+    group = click.Group("kpiengine")
+    pm.hook.register_commands(cli=group)
+    assert "hello" in group.commands
+
+
+def test_two_plugins_registering_one_source_name_is_an_error_naming_both():
+    pm = new_manager()
+    pm.register(plugin_module("first", register_sources=lambda register: register(DemoSource)))
+    pm.register(plugin_module("second", register_sources=lambda register: register(DemoSource)))
+    with pytest.raises(PluginError, match="source 'demo' is registered by two plugins: 'first' and 'second'"):
+        collect(pm)
+
+
+def test_a_misspelt_hook_fails_loudly():
+    pm = new_manager()
+    pm.register(plugin_module("typo", register_source=lambda register: None))
+    with pytest.raises(PluginError, match="typo.*register_source"):
+        check(pm)
+
+
+def test_builtins_load_through_entry_points_like_any_plugin():
+    pm = new_manager()
+    load_entry_points(pm)
+    reg = collect(pm)
+    assert reg.sources["csv"][1] == "csv"
+    assert {reg.outputs[n][1] for n in ("console", "csv", "json")} == {"console", "csv", "json"}
+
+
+def test_load_plugins_variable_chooses_what_loads(monkeypatch):
+    monkeypatch.setenv("KPIENGINE_LOAD_PLUGINS", "json")
+    pm = new_manager()
+    load_entry_points(pm)
+    assert [name for name, _ in pm.list_name_plugin()] == ["json"]
+    monkeypatch.setenv("KPIENGINE_LOAD_PLUGINS", "")
+    pm = new_manager()
+    load_entry_points(pm)
+    assert pm.list_name_plugin() == []
+
+
+def test_every_hook_has_a_test_named_after_it():
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    tests = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert [h for h in HOOKS if f"test_hook_{h}" not in tests] == []
+
+
+def test_every_hook_is_documented_with_its_signature():
+    docs = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    for hook in HOOKS:
+        params = ", ".join(inspect.signature(getattr(hookspecs, hook)).parameters)
+        assert re.search(rf"^### `{hook}\({params}\)`$", docs, re.M), hook
+
+
+def test_builtin_plugins_import_only_the_public_api():
+    for package in (ROOT / "plugins").iterdir():
+        for file in package.glob("*.py"):
+            imports = re.findall(r"^\s*(?:from|import) (kpiengine[\w.]*)", file.read_text("utf-8"), re.M)
+            assert set(imports) <= {"kpiengine"}, f"{file}: {imports}"
+
+
+def test_entry_points_name_every_builtin_plugin_package():
+    names = {ep.name for ep in importlib.metadata.entry_points(group="kpiengine")}
+    assert {"csv", "json", "console"} <= names
