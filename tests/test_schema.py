@@ -115,7 +115,10 @@ def test_the_small_ruleset_has_no_problems():
         pytest.param(
             "    weight: 40",
             "    wieght: 40",
-            ["ruleset.yaml:13:5: indicators[0].wieght: unknown key 'wieght' — did you mean 'weight'?"],
+            [
+                "ruleset.yaml:13:5: indicators[0].wieght: unknown key 'wieght'"
+                " — did you mean 'weight'?"
+            ],
             id="misspelt-key",
         ),
         pytest.param(
@@ -169,7 +172,10 @@ def test_the_small_ruleset_has_no_problems():
         pytest.param(
             "{path: deals.csv}",
             "{pth: deals.csv}",
-            ["ruleset.yaml:8:15: sources.deals.options.pth: unknown key 'pth' — did you mean 'path'?"],
+            [
+                "ruleset.yaml:8:15: sources.deals.options.pth: unknown key 'pth'"
+                " — did you mean 'path'?"
+            ],
             id="bad-plugin-option",
         ),
         pytest.param(
@@ -182,7 +188,7 @@ def test_the_small_ruleset_has_no_problems():
             "{plugin: console}",
             "{plugin: consle}",
             [
-                "ruleset.yaml:17:13: outputs[0].plugin: unknown output plugin 'consle'"
+                "ruleset.yaml:17:14: outputs[0].plugin: unknown output plugin 'consle'"
                 " — did you mean 'console'? (installed: console, csv)"
             ],
             id="unknown-output-plugin",
@@ -209,8 +215,8 @@ def test_the_small_ruleset_has_no_problems():
             id="bad-currency",
         ),
         pytest.param(
-            "  deals:\n",
-            "  deals:\n  won-deals: {plugin: csv, options: {path: w.csv}}\n",
+            "subjects:",
+            "  won-deals: {plugin: csv, options: {path: w.csv}}\nsubjects:",
             [
                 "ruleset.yaml:9:3: sources.won-deals: the key 'won-deals' is not valid: expected"
                 " an id: letters A-Z, digits and _, not starting with a digit (e.g. won_deals)"

@@ -11,7 +11,8 @@ from kpiengine.errors import KpiEngineError
 from kpiengine.expressions import Expression, where_sql
 from kpiengine.periods import Period
 from kpiengine.ruleset import Aggregation, Grade
-from kpiengine.scoring import Scored, grade_of, tidy
+from kpiengine.scoring import Scored, grade_of
+from kpiengine.text import tidy
 from kpiengine.sql import ident
 from kpiengine.suggest import did_you_mean
 
@@ -28,7 +29,10 @@ def describe(agg: Aggregation) -> str:
     return text
 
 
-def matching_records(run: Run, agg: Aggregation, subject: str, period: Period) -> tuple[list[str], list[tuple[Any, ...]], int]:
+def matching_records(
+    run: Run, agg: Aggregation, subject: str, period: Period
+) -> tuple[list[str], list[tuple[Any, ...]], int]:
+    """The records an aggregation counted for one subject and period (the first few), and how many."""
     store = run.store
     columns = sorted(store.fields[agg.source])
     conditions = ["owner = ?"]
@@ -42,7 +46,8 @@ def matching_records(run: Run, agg: Aggregation, subject: str, period: Period) -
     view = store.view(agg.source)
     count = store.query(f"SELECT count(*) FROM {view} WHERE {where}", params)[0][0]
     select = ", ".join(ident(c) for c in columns)
-    sql = f"SELECT {select} FROM {view} WHERE {where} ORDER BY __row LIMIT {MAX_RECORDS}"
+    order = f"{ident(agg.date)}, __row" if agg.date else "__row"
+    sql = f"SELECT {select} FROM {view} WHERE {where} ORDER BY {order} LIMIT {MAX_RECORDS}"
     return columns, store.query(sql, params), count
 
 
@@ -50,17 +55,17 @@ def record_lines(run: Run, agg: Aggregation, row: Row) -> Iterator[str]:
     columns, records, count = matching_records(run, agg, row.subject.id, row.period)
     yield f"    from {count} record{'s' if count != 1 else ''}: {describe(agg)}"
     for record in records:
-        cells = ", ".join(f"{c}={tidy(_plain(v))}" for c, v in zip(columns, record, strict=True)
+        cells = ", ".join(f"{c}={_plain(v)}" for c, v in zip(columns, record, strict=True)
                           if c != "owner")
         yield f"      · {cells}"
     if count > len(records):
         yield f"      … and {count - len(records)} more"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal) or value is None:
-        return value
-    return str(value)
+def _plain(value: Any) -> str:
+    if value is None:
+        return "(empty)"
+    return tidy(value) if isinstance(value, Decimal) else str(value)
 
 
 def expression_lines(expr: Expression, names: dict[str, Any]) -> Iterator[str]:

@@ -11,6 +11,7 @@ from kpiengine.aggregate import empty_value
 from kpiengine.expressions import Expression
 from kpiengine.ruleset import Aggregation, Grade, Indicator, Ruleset
 from kpiengine.targets import ResolvedTarget
+from kpiengine.text import tidy
 
 TargetLookup = Callable[[Indicator], ResolvedTarget | None]
 
@@ -26,15 +27,6 @@ class Scored:
     score: Decimal = Decimal(0)
     formula: str = ""
     warnings: list[str] = field(default_factory=list)
-
-
-def tidy(value: Any) -> str:
-    """A number as a person writes it: 900000, 0.85, no exponent, no float noise."""
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return f"{value.quantize(Decimal(1)):f}"
-        return f"{value.normalize():f}"
-    return "no data" if value is None else str(value)
 
 
 def _level(ind: Indicator, value: Any, scored: Scored, what: str) -> Decimal | None:
@@ -94,7 +86,7 @@ def default_score(scored: Scored) -> tuple[Decimal | None, str]:
 def custom_score(scored: Scored, expr: Expression, names: Mapping[str, Any]) -> tuple[Any, str]:
     scope = {**names, **own_names(scored)}
     used = ", ".join(f"{n} = {tidy(scope.get(n))}" for n in sorted(expr.names))
-    return expr.evaluate(scope), f"{expr.text} with {used}"
+    return expr.evaluate(scope), f"{expr.text} ({used})"
 
 
 def score(scored: Scored, names: Mapping[str, Any]) -> None:

@@ -11,6 +11,7 @@ from kpiengine.errors import SourceError
 from kpiengine.periods import Period, parse_period
 from kpiengine.ruleset import Indicator, Targets
 from kpiengine.store import Store
+from kpiengine.text import tidy
 
 Target = Decimal | str
 
@@ -91,7 +92,7 @@ def resolve_target(
             return ResolvedTarget(value, f"{row.period.id} target, applies to each period as written")
         share = _share(period, row.period, periods, config)
         split = value * share
-        how = f"{row.period.id} target {value:f} split {_split_text(config, share)} = {split:f}"
+        how = f"{row.period.id} target {tidy(value)} split {_split_text(config, share)} = {tidy(split)}"
         return ResolvedTarget(split, how)
     if ind.target is not None:
         return ResolvedTarget(ind.target, "the ruleset's target")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from types import MappingProxyType
-from typing import Any, Final, Protocol
+from typing import Any, Final, NoReturn, Protocol
 
 import yaml
 
@@ -52,7 +52,12 @@ START: Final = Mark(1, 1)
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded YAML file: its plain data and where each key and value was written."""
+    """A loaded YAML file: its plain data and where each key and value was written.
+
+    `data` holds only dict (text keys), list, str, int, float, bool and None; dates stay text.
+    A value reached through an alias is the anchored object itself (shared, not copied) and
+    its inner positions fall back to the alias's mark. Treat `data` as read-only.
+    """
 
     file: str
     data: Any
@@ -88,14 +93,22 @@ def load_text(text: str, file: str) -> Document:
     """Load YAML text, raising ConfigError with every problem found (never a traceback)."""
     _check_text(text, file)
     builder = _Builder(file)
+    syntax_error = _feed(builder, text)
+    if syntax_error is not None:
+        builder.fail(syntax_error)
+    return builder.document(text)
+
+
+def _feed(builder: _Builder, text: str) -> Problem | None:
+    """Feed yaml's events to the builder; a syntax error comes back as a Problem."""
     try:
         for event in yaml.parse(text, Loader=_LOADER):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        builder.fail(_syntax_problem(exc, text, file))
+        return _syntax_problem(exc, text, builder.file)
     except yaml.YAMLError as exc:  # unmarked errors carry no position; the reader checks ran above
-        builder.fail(Problem(file, 1, 1, (), f"YAML error: {exc}"))
-    return builder.document(text)
+        return Problem(builder.file, 1, 1, (), f"YAML error: {exc}")
+    return None
 
 
 # -- the bytes and characters of the file --------------------------------------------------
@@ -310,7 +323,7 @@ class _Builder:
             MappingProxyType(self.key_marks),
         )
 
-    def fail(self, problem: Problem) -> None:
+    def fail(self, problem: Problem) -> NoReturn:
         """A refusal that stops loading, reported with the problems found before it."""
         raise ConfigError(self._sorted([*self.problems, problem]))
 
@@ -341,7 +354,7 @@ class _Builder:
             message = "a second YAML document starts here ('---'); a ruleset file holds one"
             self.fail(self._problem(_mark(event.start_mark), (), message))
 
-    def _too_deep(self, mark: Mark, path: Path) -> None:
+    def _too_deep(self, mark: Mark, path: Path) -> NoReturn:
         message = f"the YAML is nested more than {MAX_DEPTH} levels deep; flatten it"
         self.fail(self._problem(mark, path[:1], message))  # the full path would be 64 parts long
 
