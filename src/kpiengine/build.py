@@ -10,6 +10,7 @@ from typing import Any, Literal, cast
 
 from kpiengine.expressions import Expression, FunctionTable, Template
 from kpiengine.expressions import compile_expression, compile_template
+from kpiengine.expressions.failure import ExpressionFailure, failure_message
 from kpiengine.errors import ExpressionError
 from kpiengine.problems import Path as DocPath
 from kpiengine.problems import Problem, format_path
@@ -42,6 +43,13 @@ def number(value: Any) -> Decimal:
         return Decimal(str(value))
     except InvalidOperation:
         return Decimal(0)
+
+
+def _without_rule(exc: ExpressionError) -> str:
+    """The message without its rule: a problem line already shows the path."""
+    if isinstance(exc, ExpressionFailure):
+        return failure_message("", exc.text, exc.reason)
+    return str(exc)
 
 
 class Builder:
@@ -79,7 +87,7 @@ class Builder:
                 str(text), kind=kind, functions=self.functions, rule=format_path(path)
             )
         except ExpressionError as exc:
-            self.error(path, str(exc))
+            self.error(path, _without_rule(exc))
             return None
 
     def template(self, text: Any, path: DocPath) -> Template | None:
@@ -88,7 +96,7 @@ class Builder:
         try:
             return compile_template(text, rule=format_path(path), functions=self.functions)
         except ExpressionError as exc:
-            self.error(path, str(exc))
+            self.error(path, _without_rule(exc))
             return None
 
     def check_names(
@@ -115,7 +123,11 @@ class Builder:
     def check_field(self, source: str, name: Any, path: DocPath) -> None:
         known = self.fields_of(source)
         if isinstance(name, str) and known is not None and name not in known:
-            self.unknown(path, f"field of source '{source}'", name, known)
+            self.no_field(path, source, name, known)
+
+    def no_field(self, path: DocPath, source: str, name: str, known: frozenset[str]) -> None:
+        self.error(path, f"source '{source}' has no field '{name}'{did_you_mean(name, known)} "
+                         f"(fields: {', '.join(sorted(known))})")
 
     def aggregation(
         self, data: Mapping[str, Any], path: DocPath, sources: Mapping[str, Any]
@@ -153,8 +165,15 @@ class Builder:
         if text is None:
             return None
         expr = self.expression(text, path, "row")
-        self.check_names(expr, path, self.fields_of(source), f"field of source '{source}'")
+        known = self.fields_of(source)
+        if expr is not None and known is not None:
+            for name in sorted(expr.names - known):
+                self.no_field(path, source, name, known)
         return expr
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def sha256_of(text: str) -> str:
@@ -326,7 +345,9 @@ def order_indicators(b: Builder, indicators: Sequence[Indicator]) -> tuple[str, 
     return tuple(i.id for i in ordered)
 
 
-def check_weights(b: Builder, indicators: list[Indicator]) -> None:
+def check_weights(b: Builder, raw: list[Any], indicators: list[Indicator]) -> None:
+    if not all(isinstance(r, Mapping) and _is_number(r.get("weight")) for r in raw):
+        return  # a missing or mistyped weight is reported already; a sum would only add noise
     total = sum((i.weight for i in indicators), Decimal(0))
     if indicators and total != 100:
         b.warn(("indicators",), f"the weights add up to {total:f}, not 100")
@@ -345,7 +366,7 @@ def build_indicators(
         ind for i, raw in enumerate(raw_list) if isinstance(raw, Mapping)
         if (ind := build_indicator(b, raw, i, sources, metrics, all_ids)) is not None
     ]
-    check_weights(b, built)
+    check_weights(b, raw_list, built)
     return tuple(built)
 
 

@@ -25,7 +25,7 @@ MAX_BYTES: Final = 2 * 1024 * 1024
 MAX_DEPTH: Final = 64
 MAX_ALIASES: Final = 100
 MAX_ALIAS_VALUES: Final = 10_000
-MAX_VALUES: Final = 50_000
+MAX_VALUES: Final = 20_000
 MAX_NUMBER_CHARS: Final = 100
 
 _LOADER: Final = getattr(yaml, "CBaseLoader", yaml.BaseLoader)

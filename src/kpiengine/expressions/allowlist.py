@@ -16,6 +16,7 @@ from typing import Any
 
 from kpiengine.expressions.bounds import MAX_CONSTANT_DIGITS, MAX_EXPONENT, MAX_STRING
 from kpiengine.expressions.failure import Refusal, did_you_mean
+from kpiengine.expressions.function import Function
 from kpiengine.expressions.functions import FunctionTable
 from kpiengine.expressions.kinds import (
     INDICATOR_FIELDS,
@@ -197,19 +198,15 @@ class _Checker:
         function = self.table.get(name)
         if function is None:
             raise Refusal(f"unknown function '{name}'{did_you_mean(name, self.table.names())}")
-        args = node.args
-        if len(args) < function.min_args or (
-            function.max_args is not None and len(args) > function.max_args
-        ):
-            raise Refusal(f"{name}() takes {function.arity()} values, not {len(args)}")
+        kinds = [self.argument(name, function.params, arg) for arg in node.args]
+        _check_arity(function, len(node.args))
         if function.sql is None and self.kind == "row":
             raise Refusal(
                 f"{function.origin()} has no database form, so it can be used only in "
                 "indicator-level expressions, not on records"
             )
-        kinds = [self.argument(name, function.params, arg) for arg in args]
         if function.check is not None:
-            function.check(args)
+            function.check(node.args)
         return function.returns or _same_kind(name, kinds)
 
     def argument(self, name: str, wanted: Kind, node: ast.expr) -> Kind:
@@ -296,6 +293,15 @@ def _function_name(node: ast.Call) -> str:
     if any(isinstance(arg, ast.Starred) for arg in node.args):
         raise Refusal("'*' unpacking is not allowed")
     return node.func.id
+
+
+def _check_arity(function: Function, count: int) -> None:
+    high = function.max_args
+    if function.min_args <= count and (high is None or count <= high):
+        return
+    arity = function.arity()
+    plural = "value" if arity == "1" else "values"
+    raise Refusal(f"{function.name}() takes {arity} {plural}, not {count}")
 
 
 def _same_kind(name: str, kinds: Sequence[Kind]) -> Kind:
