@@ -6,7 +6,9 @@ from kpiengine.envvars import UnsetVariableError, has_variables, resolve
 def test_variables_in_nested_options_are_resolved():
     options = {"client_id": "${SF_ID}", "nested": ["x-${SF_ID}-y"], "n": 3}
     assert resolve(options, "sources.crm.options", {"SF_ID": "abc"}) == {
-        "client_id": "abc", "nested": ["x-abc-y"], "n": 3,
+        "client_id": "abc",
+        "nested": ["x-abc-y"],
+        "n": 3,
     }
 
 

@@ -116,7 +116,7 @@ HOSTILE = {
     "too many arguments": ("abs(1, 2)", "row", "abs() takes 1 value, not 2"),
     "too few arguments": ("min(1)", "row", "min() takes at least 2 values, not 1"),
     "round digits not constant": ("round(x, y)", "row", "round(x, n) needs n"),
-    "round digits too many": ("round(x, 11)", "row", "round(x, n) needs n"),
+    "round digits too many": ("round(x, 7)", "row", "round(x, n) needs n"),
     "misspelt function": ("rnd(x)", "row", "did you mean 'round'"),
 }
 

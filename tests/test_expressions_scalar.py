@@ -73,7 +73,9 @@ def test_arithmetic_with_none_gives_none(text):
     assert value(text, x=None) is None
 
 
-@pytest.mark.parametrize("text", ["x == 1", "x != 1", "x < 1", "1 <= x", "x in (1, 2)", "x not in (1,)"])
+@pytest.mark.parametrize(
+    "text", ["x == 1", "x != 1", "x < 1", "1 <= x", "x in (1, 2)", "x not in (1,)"]
+)
 def test_comparison_with_none_gives_none(text):
     assert value(text, x=None) is None
 

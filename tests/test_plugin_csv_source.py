@@ -9,13 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
-import kpiengine_csv
 import pyarrow as pa
 import pytest
-from kpiengine_csv import CsvSource
 
+import kpiengine_csv
 from kpiengine import FetchRequest, SourceError
 from kpiengine.plugins import collect, new_manager
+from kpiengine_csv import CsvSource
 
 DATA = Path(__file__).parent / "data" / "csv"
 

@@ -11,21 +11,21 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import jsonschema
+import pytest
+from rich.cells import cell_len
+from rich.console import Console
+
 import kpiengine_console
 import kpiengine_csv
 import kpiengine_json
 import kpiengine_json.output
-import pytest
+from kpiengine import IndicatorResult, OutputError, Results, SubjectResult
+from kpiengine.plugins import collect, new_manager
 from kpiengine_console import ConsoleOutput
 from kpiengine_console.numbers import money_text, score_text
 from kpiengine_console.render import render
 from kpiengine_csv import CsvOutput
 from kpiengine_json import JsonOutput
-from rich.cells import cell_len
-from rich.console import Console
-
-from kpiengine import IndicatorResult, OutputError, Results, SubjectResult
-from kpiengine.plugins import collect, new_manager
 
 
 def indicator(id, name, unit, actual, target, attainment, score, weight):

@@ -16,7 +16,8 @@ from kpiengine.plugins import check, collect, load_entry_points, new_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = sorted(
-    name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    name
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
     if name.startswith("register_")
 )
 
@@ -38,14 +39,18 @@ class DemoOutput(Output):
 
 def test_hook_register_sources():
     pm = new_manager()
-    pm.register(plugin_module("demo_plugin", register_sources=lambda register: register(DemoSource)))
+    pm.register(
+        plugin_module("demo_plugin", register_sources=lambda register: register(DemoSource))
+    )
     reg = collect(pm)
     assert reg.sources["demo"] == (DemoSource, "demo_plugin")
 
 
 def test_hook_register_outputs():
     pm = new_manager()
-    pm.register(plugin_module("demo_plugin", register_outputs=lambda register: register(DemoOutput)))
+    pm.register(
+        plugin_module("demo_plugin", register_outputs=lambda register: register(DemoOutput))
+    )
     assert collect(pm).outputs["demo"] == (DemoOutput, "demo_plugin")
 
 
@@ -75,14 +80,16 @@ def test_two_plugins_registering_one_source_name_is_an_error_naming_both():
     pm = new_manager()
     pm.register(plugin_module("first", register_sources=lambda register: register(DemoSource)))
     pm.register(plugin_module("second", register_sources=lambda register: register(DemoSource)))
-    with pytest.raises(PluginError, match="source 'demo' is registered by two plugins: 'first' and 'second'"):
+    with pytest.raises(
+        PluginError, match="source 'demo' is registered by two plugins: 'first' and 'second'"
+    ):
         collect(pm)
 
 
 def test_a_misspelt_hook_fails_loudly():
     pm = new_manager()
     pm.register(plugin_module("typo", register_source=lambda register: None))
-    with pytest.raises(PluginError, match="typo.*register_source"):
+    with pytest.raises(PluginError, match=r"typo.*register_source"):
         check(pm)
 
 
@@ -121,7 +128,9 @@ def test_every_hook_is_documented_with_its_signature():
 def test_builtin_plugins_import_only_the_public_api():
     for package in (ROOT / "plugins").iterdir():
         for file in package.glob("*.py"):
-            imports = re.findall(r"^\s*(?:from|import) (kpiengine(?:\.\w+)*)\b(?!_)", file.read_text("utf-8"), re.M)
+            imports = re.findall(
+                r"^\s*(?:from|import) (kpiengine(?:\.\w+)*)\b(?!_)", file.read_text("utf-8"), re.M
+            )
             assert set(imports) <= {"kpiengine"}, f"{file}: {imports}"
 
 

@@ -24,7 +24,10 @@ def test_planted_mistakes_each_name_file_line_and_column(monkeypatch):
     lines = result.stderr.splitlines()
     prefix = "tests/golden/invalid/planted-mistakes.yaml:"
     assert [line.split(": ")[0].removeprefix(prefix) for line in lines] == [
-        "16:5", "17:22", "21:13", "22:48",
+        "16:5",
+        "17:22",
+        "21:13",
+        "22:48",
     ]
     assert "did you mean 'weight'" in lines[0]
     assert "unknown source 'deal' — did you mean 'deals'" in lines[1]
@@ -58,8 +61,11 @@ def test_validate_reports_all_files_and_fails_if_any_fails(monkeypatch):
 
 def test_an_unset_environment_variable_is_named_when_the_plan_runs(tmp_path, monkeypatch):
     monkeypatch.delenv("KPI_DATA_DIR", raising=False)
-    text = re.sub(r"path: \.\./examples/data/(\w+\.csv)", r'path: "${KPI_DATA_DIR}/\1"',
-                  EXAMPLE.read_text("utf-8"))
+    text = re.sub(
+        r"path: \.\./examples/data/(\w+\.csv)",
+        r'path: "${KPI_DATA_DIR}/\1"',
+        EXAMPLE.read_text("utf-8"),
+    )
     ruleset = tmp_path / "plan.yaml"
     ruleset.write_text(text, "utf-8")
     assert invoke("validate", ruleset).exit_code == 0
@@ -70,9 +76,9 @@ def test_an_unset_environment_variable_is_named_when_the_plan_runs(tmp_path, mon
     assert invoke("run", "--ruleset", ruleset, "-o", "json:-").exit_code == 0
 
 
-def test_paths_in_a_ruleset_are_relative_to_the_ruleset_not_the_working_directory(tmp_path, monkeypatch):
+def test_paths_in_a_ruleset_are_relative_to_the_ruleset_not_the_working_directory(
+    tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     result = invoke("run", "--ruleset", EXAMPLE, "--period", "2025-Q1", "-o", "json:-")
     assert result.exit_code == 0, result.stderr
-
-

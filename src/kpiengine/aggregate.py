@@ -47,7 +47,10 @@ def period_index_sql(date_column: str, frequency: Frequency) -> str:
 
 
 def group_sql(
-    view: str, aggs: Sequence[Aggregation], date: str | None, frequency: Frequency,
+    view: str,
+    aggs: Sequence[Aggregation],
+    date: str | None,
+    frequency: Frequency,
     span: tuple[Period, Period],
 ) -> tuple[str, list[Any]]:
     selects = [s for agg in aggs for s in aggregate_sql(agg)]
@@ -81,21 +84,27 @@ def _widths(aggs: Sequence[Aggregation]) -> list[int]:
 
 
 def _store_row(
-    values: Values, aggs: Sequence[Aggregation], row: tuple[Any, ...], periods: dict[int, str],
+    values: Values,
+    aggs: Sequence[Aggregation],
+    row: tuple[Any, ...],
+    periods: dict[int, str],
     all_periods: Iterable[str],
 ) -> None:
     owner, index, rest = str(row[0]), row[1], list(row[2:])
     targets = [periods[index]] if index is not None else list(all_periods)
     offset = 0
     for agg, width in zip(aggs, _widths(aggs), strict=True):
-        value = _finish(agg, rest[offset:offset + width])
+        value = _finish(agg, rest[offset : offset + width])
         offset += width
         for pid in targets:
             values[(owner, pid)][agg.rule] = value
 
 
 def run_aggregations(
-    store: Store, aggs: Sequence[Aggregation], frequency: Frequency, periods: Sequence[Period],
+    store: Store,
+    aggs: Sequence[Aggregation],
+    frequency: Frequency,
+    periods: Sequence[Period],
 ) -> Values:
     """Every aggregation's value for each (subject, period) that has records."""
     groups: dict[tuple[str, str | None], list[Aggregation]] = defaultdict(list)
@@ -103,9 +112,12 @@ def run_aggregations(
         groups[(agg.source, agg.date)].append(agg)
     index = {(p.start.month - 1) // MONTHS_PER[frequency]: p.id for p in periods}
     values: Values = defaultdict(dict)
-    for (source, date), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        sql, params = group_sql(store.view(source), members, date, frequency,
-                                (periods[0], periods[-1]))
+    for (source, date), members in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+    ):
+        sql, params = group_sql(
+            store.view(source), members, date, frequency, (periods[0], periods[-1])
+        )
         for row in store.query(sql, params):
             if row[1] is None or row[1] in index:
                 _store_row(values, members, row, index, index.values())

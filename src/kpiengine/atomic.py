@@ -13,8 +13,9 @@ from kpiengine.errors import OutputError
 
 
 @contextmanager
-def atomic_write(path: Path, *, mode: str = "w", encoding: str | None = "utf-8",
-                 newline: str | None = None) -> Iterator[IO[str]]:
+def atomic_write(
+    path: Path, *, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None
+) -> Iterator[IO[str]]:
     """Write to a temporary file beside `path`, then rename it over `path` on success."""
     path = Path(path)
     try:

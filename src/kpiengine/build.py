@@ -8,17 +8,21 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from kpiengine.expressions import Expression, FunctionTable, Template
-from kpiengine.expressions import compile_expression, compile_template
-from kpiengine.expressions.failure import ExpressionFailure, failure_message
 from kpiengine.errors import ExpressionError
+from kpiengine.expressions import (
+    Expression,
+    FunctionTable,
+    Template,
+    compile_expression,
+    compile_template,
+)
+from kpiengine.expressions.failure import ExpressionFailure, failure_message
 from kpiengine.problems import Path as DocPath
 from kpiengine.problems import Problem, format_path
 from kpiengine.ruleset import (
     AGG_FUNCS,
     INDICATOR_FIELDS,
     Aggregation,
-    AggFunc,
     Calendar,
     Feedback,
     Grade,
@@ -126,8 +130,11 @@ class Builder:
             self.no_field(path, source, name, known)
 
     def no_field(self, path: DocPath, source: str, name: str, known: frozenset[str]) -> None:
-        self.error(path, f"source '{source}' has no field '{name}'{did_you_mean(name, known)} "
-                         f"(fields: {', '.join(sorted(known))})")
+        self.error(
+            path,
+            f"source '{source}' has no field '{name}'{did_you_mean(name, known)} "
+            f"(fields: {', '.join(sorted(known))})",
+        )
 
     def aggregation(
         self, data: Mapping[str, Any], path: DocPath, sources: Mapping[str, Any]
@@ -152,8 +159,12 @@ class Builder:
         date = data.get("date")
         self.check_field(source, date, (*path, "date"))
         return Aggregation(
-            source, cast(AggFunc, func), value, where,
-            date if isinstance(date, str) else None, format_path(path),
+            source,
+            func,
+            value,
+            where,
+            date if isinstance(date, str) else None,
+            format_path(path),
         )
 
     def agg_value(self, value: Any, func: str, path: DocPath, source: str) -> Expression | None:
@@ -200,8 +211,11 @@ def build_subjects(b: Builder, data: Mapping[str, Any], sources: Mapping[str, An
         for i, group in enumerate(raw.get("groups") or []):
             b.check_field(source, group, (*path, "groups", i))
     return Subjects(
-        source=str(source), id=str(raw.get("id", "id")), name=raw.get("name"),
-        groups=tuple(str(g) for g in raw.get("groups") or ()), start=raw.get("start"),
+        source=str(source),
+        id=str(raw.get("id", "id")),
+        name=raw.get("name"),
+        groups=tuple(str(g) for g in raw.get("groups") or ()),
+        start=raw.get("start"),
     )
 
 
@@ -237,9 +251,7 @@ def build_metrics(
 
 
 def indicator_ids(data: Mapping[str, Any]) -> list[str]:
-    return [
-        i["id"] for i in data.get("indicators") or [] if isinstance(i, Mapping) and "id" in i
-    ]
+    return [i["id"] for i in data.get("indicators") or [] if isinstance(i, Mapping) and "id" in i]
 
 
 def dotted(ids: Iterable[str], fields: Iterable[str] = INDICATOR_FIELDS) -> frozenset[str]:
@@ -268,12 +280,18 @@ def build_target(b: Builder, ind: Mapping[str, Any], path: DocPath) -> Decimal |
         return None
     if isinstance(levels, Mapping):
         if str(target) not in levels:
-            b.error((*path, "target"), f"'{target}' is not one of the levels"
-                    f"{did_you_mean(str(target), levels)} (levels: {', '.join(levels)})")
+            b.error(
+                (*path, "target"),
+                f"'{target}' is not one of the levels"
+                f"{did_you_mean(str(target), levels)} (levels: {', '.join(levels)})",
+            )
         return str(target)
     if isinstance(target, str):
-        b.error((*path, "target"), f"expected a number, got text '{target}' "
-                "(a text target needs `levels:` on the indicator)")
+        b.error(
+            (*path, "target"),
+            f"expected a number, got text '{target}' "
+            "(a text target needs `levels:` on the indicator)",
+        )
         return None
     return number(target)
 
@@ -285,8 +303,12 @@ def build_levels(b: Builder, raw: Any) -> dict[str, Decimal] | None:
 
 
 def build_indicator(
-    b: Builder, raw: Mapping[str, Any], index: int, sources: Mapping[str, Any],
-    metrics: Iterable[str], all_ids: list[str],
+    b: Builder,
+    raw: Mapping[str, Any],
+    index: int,
+    sources: Mapping[str, Any],
+    metrics: Iterable[str],
+    all_ids: list[str],
 ) -> Indicator | None:
     path: DocPath = ("indicators", index)
     iid = str(raw.get("id", ""))
@@ -300,10 +322,16 @@ def build_indicator(
     if actual is None:
         return None
     return Indicator(
-        id=iid, name=str(raw.get("name", iid)), unit=raw.get("unit"),
-        weight=number(raw.get("weight", 0)), actual=actual, target=build_target(b, raw, path),
-        levels=build_levels(b, raw.get("levels")), better=raw.get("better", "higher"),
-        cap=number(raw["cap"]) if "cap" in raw else None, score=score,
+        id=iid,
+        name=str(raw.get("name", iid)),
+        unit=raw.get("unit"),
+        weight=number(raw.get("weight", 0)),
+        actual=actual,
+        target=build_target(b, raw, path),
+        levels=build_levels(b, raw.get("levels")),
+        better=raw.get("better", "higher"),
+        cap=number(raw["cap"]) if "cap" in raw else None,
+        score=score,
     )
 
 
@@ -314,8 +342,10 @@ def check_duplicate_ids(b: Builder, items: list[Any], section: str, key: str) ->
             continue
         value = str(item[key])
         if value in seen:
-            b.error((section, index, key), f"{key} '{value}' is used twice "
-                    f"(first at {section}[{seen[value]}])")
+            b.error(
+                (section, index, key),
+                f"{key} '{value}' is used twice (first at {section}[{seen[value]}])",
+            )
         seen.setdefault(value, index)
 
 
@@ -329,7 +359,7 @@ def order_indicators(b: Builder, indicators: Sequence[Indicator]) -> tuple[str, 
         if state.get(ind.id) == "done":
             return
         if state.get(ind.id) == "visiting":
-            cycle = " → ".join([*chain[chain.index(ind.id):], ind.id])
+            cycle = " → ".join([*chain[chain.index(ind.id) :], ind.id])
             b.error(("indicators",), f"indicators depend on each other in a circle: {cycle}")
             return
         state[ind.id] = "visiting"
@@ -354,7 +384,7 @@ def check_weights(b: Builder, raw: list[Any], indicators: list[Indicator]) -> No
 
 
 def build_indicators(
-    b: Builder, data: Mapping[str, Any], sources: Mapping[str, Any], metrics: Iterable[str]
+    b: Builder, data: Mapping[str, Any], sources: Mapping[str, Any], metrics: Mapping[str, Metric]
 ) -> tuple[Indicator, ...]:
     raw_list = [i for i in data.get("indicators") or []]
     check_duplicate_ids(b, raw_list, "indicators", "id")
@@ -363,7 +393,9 @@ def build_indicators(
         if isinstance(raw, Mapping) and raw.get("id") in metrics:
             b.error(("indicators", i, "id"), f"'{raw['id']}' is already the id of a metric")
     built = [
-        ind for i, raw in enumerate(raw_list) if isinstance(raw, Mapping)
+        ind
+        for i, raw in enumerate(raw_list)
+        if isinstance(raw, Mapping)
         if (ind := build_indicator(b, raw, i, sources, metrics, all_ids)) is not None
     ]
     check_weights(b, raw_list, built)
@@ -375,7 +407,8 @@ def build_grades(b: Builder, data: Mapping[str, Any]) -> tuple[Grade, ...]:
     check_duplicate_ids(b, raw_list, "grades", "grade")
     grades = tuple(
         Grade(str(g["grade"]), g.get("name"), number(g["min"]))
-        for g in raw_list if "grade" in g and isinstance(g.get("min"), int | float)
+        for g in raw_list
+        if "grade" in g and isinstance(g.get("min"), int | float)
     )
     check_bands(b, grades)
     return grades
@@ -423,12 +456,15 @@ def build_feedback(
 def build_outputs(data: Mapping[str, Any]) -> tuple[OutputSpec, ...]:
     return tuple(
         OutputSpec(o["plugin"], dict(o.get("options") or {}))
-        for o in data.get("outputs") or [] if isinstance(o, Mapping) and "plugin" in o
+        for o in data.get("outputs") or []
+        if isinstance(o, Mapping) and "plugin" in o
     )
 
 
 def build_ruleset(
-    doc: Document, path: Path, functions: FunctionTable,
+    doc: Document,
+    path: Path,
+    functions: FunctionTable,
     source_fields: Mapping[str, frozenset[str] | None],
 ) -> tuple[Ruleset, list[Problem]]:
     """The typed ruleset and every semantic problem (unknown names, bands, weights, cycles)."""
@@ -440,14 +476,23 @@ def build_ruleset(
     calendar = data.get("calendar") or {}
     indicators = build_indicators(b, data, sources, metrics)
     ruleset = Ruleset(
-        file=path, sha256=sha256_of(doc.text),
-        name=str(data.get("name", "")), locale=str(data.get("locale", "en")),
+        file=path,
+        sha256=sha256_of(doc.text),
+        name=str(data.get("name", "")),
+        locale=str(data.get("locale", "en")),
         currency=str(data.get("currency", "CNY")),
-        calendar=Calendar(int(number(calendar.get("year", 0))), calendar.get("frequency", "quarter")),
-        sources=sources, subjects=build_subjects(b, data, sources),
-        targets=build_targets(b, data, sources), metrics=metrics,
-        indicators=indicators, order=order_indicators(b, indicators), grades=build_grades(b, data),
-        feedback=build_feedback(b, data, scope), outputs=build_outputs(data),
+        calendar=Calendar(
+            int(number(calendar.get("year", 0))), calendar.get("frequency", "quarter")
+        ),
+        sources=sources,
+        subjects=build_subjects(b, data, sources),
+        targets=build_targets(b, data, sources),
+        metrics=metrics,
+        indicators=indicators,
+        order=order_indicators(b, indicators),
+        grades=build_grades(b, data),
+        feedback=build_feedback(b, data, scope),
+        outputs=build_outputs(data),
         incentives=tuple(data.get("incentives") or ()),
     )
     return ruleset, b.problems

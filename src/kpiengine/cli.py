@@ -1,4 +1,4 @@
-"""The `kpiengine` command: thin commands that parse arguments, call one library function, format."""
+"""The `kpiengine` command: thin commands that parse arguments, call the library, format."""
 
 from __future__ import annotations
 
@@ -39,14 +39,22 @@ def reports_errors(fn: F) -> F:
 
 def ruleset_option(fn: F) -> F:
     return click.option(
-        "--ruleset", "-r", "ruleset", required=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The ruleset YAML file.",
+        "--ruleset",
+        "-r",
+        "ruleset",
+        required=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The ruleset YAML file.",
     )(fn)
 
 
 def period_option(fn: F) -> F:
     return click.option(
-        "--period", "-p", "periods", multiple=True, metavar="PERIOD",
+        "--period",
+        "-p",
+        "periods",
+        multiple=True,
+        metavar="PERIOD",
         help="Only this period (e.g. 2025-Q1); repeat for several. Default: every period.",
     )(fn)
 
@@ -74,9 +82,15 @@ def cli() -> None:
 @cli.command()
 @ruleset_option
 @period_option
-@click.option("-o", "--output", "outputs", multiple=True, metavar="PLUGIN[:TARGET]",
-              help="Write with this output plugin instead of the ruleset's outputs, "
-                   "e.g. json:- (stdout) or csv:out.csv. Repeatable.")
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="PLUGIN[:TARGET]",
+    help="Write with this output plugin instead of the ruleset's outputs, "
+    "e.g. json:- (stdout) or csv:out.csv. Repeatable.",
+)
 @reports_errors
 def run(ruleset: Path, periods: tuple[str, ...], outputs: tuple[str, ...]) -> None:
     """Evaluate the plan and write the results.
@@ -97,8 +111,9 @@ def run(ruleset: Path, periods: tuple[str, ...], outputs: tuple[str, ...]) -> No
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @reports_errors
 def validate(files: tuple[Path, ...]) -> None:
     """Check rulesets and report every problem as file:line:col: path: message.

@@ -1,4 +1,4 @@
-"""A run: fetch the sources, aggregate on DuckDB, score every subject × period, rank, give feedback."""
+"""A run: fetch sources, aggregate on DuckDB, score each subject × period, rank, give feedback."""
 
 from __future__ import annotations
 
@@ -85,8 +85,12 @@ def metric_values(ruleset: Ruleset, values: Mapping[str, Any]) -> dict[str, Any]
 
 
 def make_row(
-    ruleset: Ruleset, subject: Subject, period: Period, values: Values,
-    targets: TargetTable, periods: Sequence[Period],
+    ruleset: Ruleset,
+    subject: Subject,
+    period: Period,
+    values: Values,
+    targets: TargetTable,
+    periods: Sequence[Period],
 ) -> Row:
     cell = values.get((subject.id, period.id), {})
     metrics = metric_values(ruleset, cell)
@@ -120,23 +124,35 @@ def to_result(ruleset: Ruleset, row: Row) -> SubjectResult:
     grade = grade_of(row.total, ruleset.grades)
     indicators = {
         s.indicator.id: IndicatorResult(
-            id=s.indicator.id, name=s.indicator.name, unit=s.indicator.unit, actual=s.actual,
-            target=s.target.value if s.target else None, attainment=s.attainment,
-            score=s.score, weight=s.indicator.weight,
+            id=s.indicator.id,
+            name=s.indicator.name,
+            unit=s.indicator.unit,
+            actual=s.actual,
+            target=s.target.value if s.target else None,
+            attainment=s.attainment,
+            score=s.score,
+            weight=s.indicator.weight,
         )
         for s in sorted(row.scored, key=lambda s: ruleset.indicators.index(s.indicator))
     }
     return SubjectResult(
-        subject=row.subject.id, name=row.subject.name, period=row.period.id,
-        groups=row.subject.groups, indicators=indicators, metrics=row.metrics, total=row.total,
-        grade=grade.grade if grade else None, grade_name=grade.name if grade else None,
-        ranks=row.ranks, feedback=tuple(row.feedback),
+        subject=row.subject.id,
+        name=row.subject.name,
+        period=row.period.id,
+        groups=row.subject.groups,
+        indicators=indicators,
+        metrics=row.metrics,
+        total=row.total,
+        grade=grade.grade if grade else None,
+        grade_name=grade.name if grade else None,
+        ranks=row.ranks,
+        feedback=tuple(row.feedback),
         warnings=tuple(w for s in row.scored for w in s.warnings),
     )
 
 
 def unmatched_owners(store: Store, ruleset: Ruleset, subjects: list[Subject]) -> list[str]:
-    """Records whose owner is nobody being evaluated: said once per source, never dropped silently."""
+    """Records whose owner is nobody evaluated: said once per source, never dropped silently."""
     ids = [s.id for s in subjects]
     notes = []
     for source in sorted({a.source for a in all_aggregations(ruleset)}):
@@ -144,7 +160,9 @@ def unmatched_owners(store: Store, ruleset: Ruleset, subjects: list[Subject]) ->
         sql = f"SELECT count(*) FROM {view} WHERE owner IS NULL OR owner NOT IN (SELECT unnest(?))"
         count = store.query(sql, [ids])[0][0]
         if count:
-            notes.append(f"source '{source}': {count} records belong to no subject and are not counted")
+            notes.append(
+                f"source '{source}': {count} records belong to no subject and are not counted"
+            )
     return notes
 
 
@@ -152,20 +170,26 @@ def evaluate(ruleset: Ruleset, registry: Registry, period_ids: Sequence[str] = (
     """Run the plan; raises KpiEngineError with a clear message on any user-facing failure."""
     periods = select_periods(ruleset, period_ids)
     all_periods = calendar_periods(ruleset.calendar)
-    store = open_store(ruleset, registry, required_fields(ruleset),
-                       (all_periods[0].start, all_periods[-1].end))
+    store = open_store(
+        ruleset, registry, required_fields(ruleset), (all_periods[0].start, all_periods[-1].end)
+    )
     subjects = load_subjects(store, ruleset.subjects)
-    values = run_aggregations(store, all_aggregations(ruleset), ruleset.calendar.frequency,
-                              periods)
+    values = run_aggregations(store, all_aggregations(ruleset), ruleset.calendar.frequency, periods)
     targets = load_target_rows(store, ruleset.targets.source) if ruleset.targets.source else {}
-    rows = [make_row(ruleset, s, p, values, targets, all_periods) for p in periods for s in subjects]
+    rows = [
+        make_row(ruleset, s, p, values, targets, all_periods) for p in periods for s in subjects
+    ]
     add_ranks(ruleset, rows)
     for row in rows:
         add_feedback(ruleset, row)
     results = Results(
-        ruleset_name=ruleset.name, ruleset_sha256=ruleset.sha256, locale=ruleset.locale,
-        currency=ruleset.currency, money_places=minor_units(ruleset.currency),
-        periods=tuple(p.id for p in periods), rows=tuple(to_result(ruleset, r) for r in rows),
+        ruleset_name=ruleset.name,
+        ruleset_sha256=ruleset.sha256,
+        locale=ruleset.locale,
+        currency=ruleset.currency,
+        money_places=minor_units(ruleset.currency),
+        periods=tuple(p.id for p in periods),
+        rows=tuple(to_result(ruleset, r) for r in rows),
     )
     notes = [*store.notes, *unmatched_owners(store, ruleset, subjects)]
     return Run(ruleset, periods, store, rows, results, notes)

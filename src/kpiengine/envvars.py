@@ -49,5 +49,3 @@ def has_variables(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_variables(v) for v in value)
     return False
-
-

@@ -12,9 +12,9 @@ from kpiengine.expressions import Expression, where_sql
 from kpiengine.periods import Period
 from kpiengine.ruleset import Aggregation, Grade
 from kpiengine.scoring import Scored, grade_of
-from kpiengine.text import tidy
 from kpiengine.sql import ident
 from kpiengine.suggest import did_you_mean
+from kpiengine.text import tidy
 
 MAX_RECORDS = 20
 
@@ -32,7 +32,7 @@ def describe(agg: Aggregation) -> str:
 def matching_records(
     run: Run, agg: Aggregation, subject: str, period: Period
 ) -> tuple[list[str], list[tuple[Any, ...]], int]:
-    """The records an aggregation counted for one subject and period (the first few), and how many."""
+    """The first records an aggregation counted for one subject and period, and how many."""
     store = run.store
     columns = sorted(store.fields[agg.source])
     conditions = ["owner = ?"]
@@ -55,8 +55,9 @@ def record_lines(run: Run, agg: Aggregation, row: Row) -> Iterator[str]:
     columns, records, count = matching_records(run, agg, row.subject.id, row.period)
     yield f"    from {count} record{'s' if count != 1 else ''}: {describe(agg)}"
     for record in records:
-        cells = ", ".join(f"{c}={_plain(v)}" for c, v in zip(columns, record, strict=True)
-                          if c != "owner")
+        cells = ", ".join(
+            f"{c}={_plain(v)}" for c, v in zip(columns, record, strict=True) if c != "owner"
+        )
         yield f"      · {cells}"
     if count > len(records):
         yield f"      … and {count - len(records)} more"
@@ -86,7 +87,8 @@ def indicator_lines(run: Run, row: Row, scored: Scored) -> Iterator[str]:
             yield from record_lines(run, run.ruleset.metrics[name].aggregation, row)
     target = scored.target
     yield f"  target      {tidy(target.value) if target else 'none'}" + (
-        f" — {target.how}" if target else "")
+        f" — {target.how}" if target else ""
+    )
     yield f"  attainment  {tidy(scored.attainment)}" + _attainment_formula(scored)
     yield f"  score       {scored.formula}"
     for warning in scored.warnings:
@@ -101,25 +103,32 @@ def _attainment_formula(scored: Scored) -> str:
         a, t = ind.levels[str(scored.actual)], ind.levels[str(scored.target.value)]
         return f" = level({scored.actual}) / level({scored.target.value}) = {tidy(a)} / {tidy(t)}"
     if ind.better == "lower":
-        return f" = target / actual (lower is better) = {tidy(scored.target.value)} / {tidy(scored.actual)}"
+        values = f"{tidy(scored.target.value)} / {tidy(scored.actual)}"
+        return f" = target / actual (lower is better) = {values}"
     return f" = actual / target = {tidy(scored.actual)} / {tidy(scored.target.value)}"
 
 
 def grade_lines(run: Run, row: Row) -> Iterator[str]:
-    parts = " + ".join(tidy(s.score) for s in sorted(
-        row.scored, key=lambda s: run.ruleset.indicators.index(s.indicator)))
+    parts = " + ".join(
+        tidy(s.score)
+        for s in sorted(row.scored, key=lambda s: run.ruleset.indicators.index(s.indicator))
+    )
     yield f"total  {tidy(row.total)} = {parts}"
     grades = run.ruleset.grades
     grade = grade_of(row.total, grades)
     if grade is None:
         yield "grade  none: the total reaches no band"
         return
-    yield f"grade  {grade.grade}{' ' + grade.name if grade.name else ''}: " \
-          f"{tidy(row.total)} ≥ {tidy(grade.min)}, the first band the total reaches"
+    yield (
+        f"grade  {grade.grade}{' ' + grade.name if grade.name else ''}: "
+        f"{tidy(row.total)} ≥ {tidy(grade.min)}, the first band the total reaches"
+    )
     above = _band_above(grades, grade)
     if above is not None:
-        yield f"       next band {above.grade} at {tidy(above.min)}: " \
-              f"{tidy(above.min - row.total)} more points"
+        yield (
+            f"       next band {above.grade} at {tidy(above.min)}: "
+            f"{tidy(above.min - row.total)} more points"
+        )
 
 
 def _band_above(grades: tuple[Grade, ...], grade: Grade) -> Grade | None:
@@ -129,7 +138,9 @@ def _band_above(grades: tuple[Grade, ...], grade: Grade) -> Grade | None:
 
 def explain_row(run: Run, row: Row) -> Iterator[str]:
     groups = ", ".join(f"{k} {v}" for k, v in row.subject.groups.items())
-    yield f"{row.subject.name} ({row.subject.id}) · {row.period.id}" + (f" · {groups}" if groups else "")
+    yield f"{row.subject.name} ({row.subject.id}) · {row.period.id}" + (
+        f" · {groups}" if groups else ""
+    )
     yield ""
     for scored in sorted(row.scored, key=lambda s: run.ruleset.indicators.index(s.indicator)):
         yield from indicator_lines(run, row, scored)

@@ -1,8 +1,9 @@
-"""Which fields of which source a ruleset reads, and as what type — what the engine asks a source for."""
+"""Which fields of which source a ruleset reads, and as what type: what the engine asks for."""
 
 from __future__ import annotations
 
 import ast
+import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -27,7 +28,7 @@ def _constant_type(node: ast.AST) -> FieldType | None:
 
 def _compare_types(node: ast.Compare) -> Iterator[tuple[str, FieldType]]:
     sides = [node.left, *node.comparators]
-    for left, right in zip(sides, sides[1:], strict=False):
+    for left, right in itertools.pairwise(sides):
         for a, b in ((left, right), (right, left)):
             kind = _constant_type(b)
             if isinstance(a, ast.Name) and kind is not None:

@@ -1,4 +1,4 @@
-"""Load a ruleset file: safe YAML → schema (with plugin options) → typed Ruleset, all problems at once."""
+"""Load a ruleset: safe YAML → schema → typed Ruleset; every problem at once."""
 
 from __future__ import annotations
 
@@ -49,8 +49,9 @@ def _source_specs(doc: Document) -> dict[str, SourceSpec]:
     specs = {}
     for sid, raw in (data.get("sources") or {}).items():
         if isinstance(raw, Mapping) and isinstance(raw.get("plugin"), str):
-            specs[sid] = SourceSpec(sid, raw["plugin"], raw.get("options") or {},
-                                    raw.get("fields") or {})
+            specs[sid] = SourceSpec(
+                sid, raw["plugin"], raw.get("options") or {}, raw.get("fields") or {}
+            )
     return specs
 
 
@@ -77,16 +78,17 @@ def probe_fields(
             fields[sid] = _engine_names(spec, columns)
             for name, column in spec.fields.items():
                 if column not in columns:
-                    problems.append(doc.problem(
-                        ("sources", sid, "fields", name),
-                        f"source '{sid}' has no column '{column}' (columns: {', '.join(columns)})",
-                    ))
+                    problems.append(
+                        doc.problem(
+                            ("sources", sid, "fields", name),
+                            f"source '{sid}' has no column '{column}' "
+                            f"(columns: {', '.join(columns)})",
+                        )
+                    )
     return fields
 
 
-def check_document(
-    doc: Document, path: Path, registry: Registry
-) -> tuple[Ruleset, list[Problem]]:
+def check_document(doc: Document, path: Path, registry: Registry) -> tuple[Ruleset, list[Problem]]:
     """Every problem in the document, sorted by position, and the ruleset built from it."""
     problems = check_schema(doc, schema_for(registry))
     sources_ok = not any(p.path[:1] == ("sources",) for p in errors_in(problems))
@@ -96,7 +98,7 @@ def check_document(
 
 
 def load_ruleset(path: Path, registry: Registry) -> Loaded:
-    """The ruleset at `path`, or ConfigError listing every problem as file:line:col: path: message."""
+    """The ruleset at `path`, or ConfigError with every problem as file:line:col: path: message."""
     doc = load_document(path, display_path(path))
     ruleset, problems = check_document(doc, path.resolve(), registry)
     if errors_in(problems):

@@ -5,8 +5,19 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 # ISO 4217 currencies whose minor unit is not 2 (the common ones a sales plan meets).
-_MINOR_UNITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "TWD": 2, "BHD": 3, "KWD": 3,
-                "OMR": 3, "JOD": 3, "TND": 3}
+_MINOR_UNITS = {
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "TWD": 2,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+}
 
 
 def minor_units(currency: str) -> int:

@@ -29,10 +29,13 @@ def _registered(reg: Registry) -> dict[str, list[str]]:
 
 def _options(reg: Registry, line: str) -> str:
     kind, name = line.split(" ", 1)
-    table = {"source": reg.sources, "output": reg.outputs}.get(kind)
-    if table is None:
+    if kind == "source":
+        schema = reg.source(name).options_schema
+    elif kind == "output":
+        schema = reg.output(name).options_schema
+    else:
         return ""
-    keys = table[name][0].options_schema.get("properties", {})
+    keys = schema.get("properties", {})
     return f" (options: {', '.join(keys) or 'none'})"
 
 
@@ -44,8 +47,11 @@ def describe_plugins(*, show_all: bool = False) -> str:
     lines = []
     for name in sorted(n for n, _ in pm.list_name_plugin()):
         lines.append(f"{name}  {versions.get(name, '(not from an entry point)')}")
-        commands = [h.function.__name__ for h in pm.hook.register_commands.get_hookimpls()
-                    if pm.get_name(h.plugin) == name]
+        commands = [
+            h.function.__name__
+            for h in pm.hook.register_commands.get_hookimpls()
+            if pm.get_name(h.plugin) == name
+        ]
         for what in found.get(name, []) + [f"commands hook {c}" for c in commands]:
             lines.append(f"  {what}{_options(reg, what) if show_all else ''}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ K = TypeVar("K", bound=Hashable)
 
 def competition_ranks(scores: Mapping[K, Decimal]) -> dict[K, int]:
     ordered = sorted(scores.values(), reverse=True)
-    first = {}
+    first: dict[Decimal, int] = {}
     for position, value in enumerate(ordered, start=1):
         first.setdefault(value, position)
     return {key: first[value] for key, value in scores.items()}

@@ -31,7 +31,7 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class Aggregation:
-    """`{source, sum|count|…: field or row expression, where, date}` — one number per subject × period."""
+    """`{source, sum|count|…: field or expression, where, date}`: a value per subject, period."""
 
     source: str
     func: AggFunc

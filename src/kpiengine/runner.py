@@ -56,7 +56,9 @@ def output_from_request(request: OutputRequest, reg: Registry) -> Output:
     return cls(options, Path.cwd())
 
 
-def make_outputs(ruleset: Ruleset, reg: Registry, requests: Sequence[OutputRequest]) -> list[Output]:
+def make_outputs(
+    ruleset: Ruleset, reg: Registry, requests: Sequence[OutputRequest]
+) -> list[Output]:
     """The -o outputs if any were given, else the ruleset's, else the console."""
     if requests:
         return [output_from_request(r, reg) for r in requests]

@@ -16,8 +16,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
 from kpiengine.errors import PluginError
 from kpiengine.problems import Path, Problem

@@ -1,4 +1,4 @@
-"""Scoring one subject in one period: actuals, attainment, scores, total and grade — with the working."""
+"""Score one subject in one period: actuals, attainment, scores, total, grade, and the working."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ def _level(ind: Indicator, value: Any, scored: Scored, what: str) -> Decimal | N
     if value is None:
         return None
     if str(value) not in ind.levels:
-        scored.warnings.append(f"{ind.name}: the {what} '{value}' is not one of the levels "
-                               f"({', '.join(ind.levels)})")
+        scored.warnings.append(
+            f"{ind.name}: the {what} '{value}' is not one of the levels ({', '.join(ind.levels)})"
+        )
         return None
     return ind.levels[str(value)]
 
@@ -67,8 +68,12 @@ def attainment(scored: Scored) -> Decimal | None:
 def own_names(scored: Scored) -> dict[str, Any]:
     ind = scored.indicator
     target = scored.target.value if scored.target else None
-    return {"actual": scored.actual, "target": target, "attainment": scored.attainment,
-            "weight": ind.weight}
+    return {
+        "actual": scored.actual,
+        "target": target,
+        "attainment": scored.attainment,
+        "weight": ind.weight,
+    }
 
 
 def default_score(scored: Scored) -> tuple[Decimal | None, str]:
@@ -77,8 +82,10 @@ def default_score(scored: Scored) -> tuple[Decimal | None, str]:
         return None, "weight × attainment (no attainment)"
     if ind.cap is not None:
         counted = min(att, ind.cap)
-        text = (f"weight × min(attainment, cap) = {tidy(ind.weight)} × min({tidy(att)}, "
-                f"{tidy(ind.cap)})")
+        text = (
+            f"weight × min(attainment, cap) = {tidy(ind.weight)} × min({tidy(att)}, "
+            f"{tidy(ind.cap)})"
+        )
         return ind.weight * counted, text
     return ind.weight * att, f"weight × attainment = {tidy(ind.weight)} × {tidy(att)}"
 
@@ -116,8 +123,11 @@ def actual_of(ind: Indicator, values: Mapping[str, Any], names: Mapping[str, Any
 
 
 def score_indicators(
-    ruleset: Ruleset, values: Mapping[str, Any], metrics: Mapping[str, Any],
-    target_of: TargetLookup, period: str,
+    ruleset: Ruleset,
+    values: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    target_of: TargetLookup,
+    period: str,
 ) -> list[Scored]:
     """Actuals in dependency order, then attainment, then scores (which may read the others)."""
     names: dict[str, Any] = dict(metrics)

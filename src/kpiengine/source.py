@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 import pyarrow as pa
 
 FieldType = Literal["string", "number", "integer", "date", "boolean"]
-"""The engine's field types. Arrow types delivered: string, decimal128/float64/int64, date32, bool."""
+"""The engine's field types; as Arrow: string, decimal128/float64/int64, date32, bool."""
 
 
 @dataclass(frozen=True)

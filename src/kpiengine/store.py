@@ -19,7 +19,10 @@ from kpiengine.sql import ident
 
 NUMBER_SQL = "DECIMAL(38, 6)"
 SQL_TYPES: dict[FieldType, str] = {
-    "string": "VARCHAR", "number": NUMBER_SQL, "integer": "BIGINT", "date": "DATE",
+    "string": "VARCHAR",
+    "number": NUMBER_SQL,
+    "integer": "BIGINT",
+    "date": "DATE",
     "boolean": "BOOLEAN",
 }
 
@@ -70,13 +73,20 @@ def _view_sql(spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table
 
 
 def fetch_source(
-    store: Store, source: Source, spec: SourceSpec, wanted: Mapping[str, FieldType],
+    store: Store,
+    source: Source,
+    spec: SourceSpec,
+    wanted: Mapping[str, FieldType],
     span: tuple[date, date],
 ) -> None:
     dates = frozenset(spec.column(n) for n, kind in wanted.items() if kind == "date")
     request = FetchRequest(
-        source_id=spec.id, columns={spec.column(n): k for n, k in wanted.items()},
-        date_columns=dates, start=span[0], end=span[1], base_dir=source.base_dir,
+        source_id=spec.id,
+        columns={spec.column(n): k for n, k in wanted.items()},
+        date_columns=dates,
+        start=span[0],
+        end=span[1],
+        base_dir=source.base_dir,
     )
     table = _as_table(source.fetch(request), spec)
     store.con.register(f"raw_{spec.id}", table)
@@ -90,7 +100,9 @@ def fetch_source(
 
 
 def open_store(
-    ruleset: Ruleset, registry: Registry, needed: Mapping[str, Mapping[str, FieldType]],
+    ruleset: Ruleset,
+    registry: Registry,
+    needed: Mapping[str, Mapping[str, FieldType]],
     span: tuple[date, date],
 ) -> Store:
     """Fetch every source the ruleset reads; a failure names the source and stops the run."""

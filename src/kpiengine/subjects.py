@@ -29,11 +29,16 @@ def load_subjects(store: Store, config: Subjects) -> list[Subject]:
     for row in rows:
         sid = str(row[0] or "").strip()
         if not sid:
-            raise SourceError(f"subjects source '{config.source}': a row has an empty '{config.id}'")
+            raise SourceError(
+                f"subjects source '{config.source}': a row has an empty '{config.id}'"
+            )
         if sid in subjects:
             raise SourceError(
                 f"subjects source '{config.source}': the id '{sid}' appears twice in '{config.id}'"
             )
-        groups = {g: str(v) if v is not None else "" for g, v in zip(config.groups, row[2:-1], strict=True)}
+        groups = {
+            g: str(v) if v is not None else ""
+            for g, v in zip(config.groups, row[2:-1], strict=True)
+        }
         subjects[sid] = Subject(sid, str(row[1] or sid), groups, row[-1])
     return sorted(subjects.values(), key=lambda s: s.id)

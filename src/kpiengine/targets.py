@@ -76,8 +76,12 @@ def _split_text(config: Targets, share: Decimal) -> str:
 
 
 def resolve_target(
-    ind: Indicator, subject: str, period: Period, table: TargetTable,
-    periods: Sequence[Period], config: Targets,
+    ind: Indicator,
+    subject: str,
+    period: Period,
+    table: TargetTable,
+    periods: Sequence[Period],
+    config: Targets,
 ) -> ResolvedTarget | None:
     """The target for one subject, indicator and period, or None when there is none."""
     rows = table.get((subject, ind.id), ())
@@ -89,10 +93,13 @@ def resolve_target(
         row = min(longer, key=lambda r: r.period.months)
         value = _parse(ind, row, subject)
         if not ind.additive or isinstance(value, str):
-            return ResolvedTarget(value, f"{row.period.id} target, applies to each period as written")
+            return ResolvedTarget(
+                value, f"{row.period.id} target, applies to each period as written"
+            )
         share = _share(period, row.period, periods, config)
         split = value * share
-        how = f"{row.period.id} target {tidy(value)} split {_split_text(config, share)} = {tidy(split)}"
+        split_how = _split_text(config, share)
+        how = f"{row.period.id} target {tidy(value)} split {split_how} = {tidy(split)}"
         return ResolvedTarget(split, how)
     if ind.target is not None:
         return ResolvedTarget(ind.target, "the ruleset's target")
@@ -111,5 +118,3 @@ def _sum_of_shorter(
     values = [_parse(ind, r, subject) for r in inner]
     total = sum((v for v in values if isinstance(v, Decimal)), Decimal(0))
     return ResolvedTarget(total, f"sum of {', '.join(r.period.id for r in inner)} targets")
-
-

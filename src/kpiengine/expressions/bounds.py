@@ -30,11 +30,16 @@ MAX_NUMBER_EXPONENT = 99
 DECIMAL_DIGITS = 40
 """Significant digits of scalar arithmetic: more than DECIMAL(38, s) needs, so sums stay exact."""
 
-ROUND_DIGITS = (-9, 10)
-"""round(x, n) needs a whole-number constant n in this range (inclusive)."""
+ROUND_DIGITS = (-9, 6)
+"""round(x, n) needs a whole-number constant n in this range (inclusive): more places than
+SQL_DECIMAL keeps would be lost again as soon as the result meets a column."""
 
-SQL_ROUND_TYPE = "DECIMAL(38, 16)"
+SQL_ROUND_INPUT = "DECIMAL(38, 16)"
 """round() in SQL first casts to this exact type, so DOUBLE columns round half-up like Decimal."""
+
+SQL_DECIMAL = "DECIMAL(38, 6)"
+"""The engine's numeric column type. round() in SQL returns it: DuckDB's own DECIMAL(38, n)
+result would make least/COALESCE/CASE drop every other argument's decimals beyond n."""
 
 MAX_FUNCTION_TEXT = 10_000
 """Characters a plugin function may return as text."""

@@ -8,7 +8,7 @@ import decimal
 from collections.abc import Sequence
 from decimal import Decimal
 
-from kpiengine.expressions.bounds import ROUND_DIGITS, SQL_ROUND_TYPE
+from kpiengine.expressions.bounds import ROUND_DIGITS, SQL_DECIMAL, SQL_ROUND_INPUT
 from kpiengine.expressions.failure import Refusal
 from kpiengine.expressions.function import Function, SqlArg, SqlRenderer
 from kpiengine.expressions.values import Value, describe
@@ -134,7 +134,7 @@ def _clamp_sql(args: Sequence[SqlArg]) -> str:
 def _round_sql(args: Sequence[SqlArg]) -> str:
     # Through an exact type, so a DOUBLE 2.675 rounds to 2.68 as Decimal('2.675') does.
     digits = args[1].sql if len(args) > 1 else "0"
-    return f"round(CAST({args[0].sql} AS {SQL_ROUND_TYPE}), {digits})"
+    return f"CAST(round(CAST({args[0].sql} AS {SQL_ROUND_INPUT}), {digits}) AS {SQL_DECIMAL})"
 
 
 def _coalesce_sql(args: Sequence[SqlArg]) -> str:
