@@ -32,10 +32,30 @@ def test_the_design_seed_row_is_reproduced_exactly(example_results):
     assert row["indicators"]["teamwork"]["actual"] == "良好"
 
 
+def test_the_seed_row_pays_what_design_section_4_shows(example_results):
+    row = find(example_results, "R001", "2025-Q1")
+    assert row["incentives"] == {
+        "commission": "12000.00",
+        "bonus": "10000.00",
+        "kicker": "6666.67",
+        "champion": "0.00",
+    }
+    assert row["payout"] == "28666.67"
+    assert row["honors"] == []
+
+
+def test_every_incentive_appears_on_every_result(example_results):
+    for row in example_results["results"]:
+        assert list(row["incentives"]) == ["commission", "bonus", "kicker", "champion"]
+        total = sum(float(v) for v in row["incentives"].values())
+        assert abs(total - float(row["payout"])) < 0.001
+
+
 @pytest.mark.parametrize("case", EXPECTED["results"], ids=lambda r: f"{r['subject']} {r['period']}")
 def test_hand_worked_rows_match(example_results, case):
     row = find(example_results, case["subject"], case["period"])
-    for key in ("name", "groups", "indicators", "metrics", "total", "grade", "ranks", "feedback"):
+    keys = ("name", "groups", "indicators", "metrics", "total", "grade", "ranks", "feedback")
+    for key in keys:
         same(row[key], case[key], key)
     assert len(row["warnings"]) == len(case["warnings"])
     names = {i["id"]: i["name"] for i in _indicators()}

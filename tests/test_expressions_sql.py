@@ -236,7 +236,9 @@ CASES = [
     "round(f, 2)",
     "round(f)",
     "round(i, -1)",
-    "round(n * 1000, -2)", "min(round(n), m)", "coalesce(round(n, 1), m)",
+    "round(n * 1000, -2)",
+    "min(round(n), m)",
+    "coalesce(round(n, 1), m)",
     "min(n, m)",
     "max(n, m, 0)",
     "min(n, 1.2)",
@@ -385,7 +387,8 @@ def conditions(draw, depth=2):
             )
         )
     if shape == 6:
-        return f"({draw(st.sampled_from(NUMBER_CONSTANTS))} < {draw(st.sampled_from(EXACT_NUMBERS))} <= 3)"
+        low, middle = draw(st.sampled_from(NUMBER_CONSTANTS)), draw(st.sampled_from(EXACT_NUMBERS))
+        return f"({low} < {middle} <= 3)"
     if shape == 7:
         return f"(not {draw(conditions(depth - 1))})"
     op = draw(st.sampled_from(["and", "or"]))

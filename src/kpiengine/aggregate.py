@@ -21,6 +21,8 @@ Values = dict[Key, dict[str, Any]]
 
 
 def value_sql(agg: Aggregation) -> str:
+    if agg.value_sql is not None:
+        return agg.value_sql
     return "*" if agg.value is None else agg.value.to_sql(ident)
 
 
@@ -73,9 +75,13 @@ def _finish(agg: Aggregation, raw: list[Any]) -> Any:
         return None if not count else Decimal(total) / Decimal(count)
     value = raw[0]
     if agg.func in ("sum", "count", "count_distinct"):
-        return Decimal(0) if value is None else Decimal(value)
+        return (
+            Decimal(0)
+            if value is None
+            else Decimal(repr(value) if isinstance(value, float) else value)
+        )
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return Decimal(str(value))
+        return Decimal(repr(value))
     return value
 
 

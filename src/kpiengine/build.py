@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, Literal, cast
 
 from kpiengine.errors import ExpressionError
@@ -23,13 +22,11 @@ from kpiengine.ruleset import (
     AGG_FUNCS,
     INDICATOR_FIELDS,
     Aggregation,
-    Calendar,
     Feedback,
     Grade,
     Indicator,
     Metric,
     OutputSpec,
-    Ruleset,
     SourceSpec,
     Subjects,
     Targets,
@@ -459,40 +456,3 @@ def build_outputs(data: Mapping[str, Any]) -> tuple[OutputSpec, ...]:
         for o in data.get("outputs") or []
         if isinstance(o, Mapping) and "plugin" in o
     )
-
-
-def build_ruleset(
-    doc: Document,
-    path: Path,
-    functions: FunctionTable,
-    source_fields: Mapping[str, frozenset[str] | None],
-) -> tuple[Ruleset, list[Problem]]:
-    """The typed ruleset and every semantic problem (unknown names, bands, weights, cycles)."""
-    b = Builder(doc, functions, source_fields)
-    data: Mapping[str, Any] = doc.data if isinstance(doc.data, Mapping) else {}
-    sources = build_sources(b, data)
-    metrics = build_metrics(b, data, sources)
-    scope = result_scope(data, metrics) | frozenset(RESULT_NAMES)
-    calendar = data.get("calendar") or {}
-    indicators = build_indicators(b, data, sources, metrics)
-    ruleset = Ruleset(
-        file=path,
-        sha256=sha256_of(doc.text),
-        name=str(data.get("name", "")),
-        locale=str(data.get("locale", "en")),
-        currency=str(data.get("currency", "CNY")),
-        calendar=Calendar(
-            int(number(calendar.get("year", 0))), calendar.get("frequency", "quarter")
-        ),
-        sources=sources,
-        subjects=build_subjects(b, data, sources),
-        targets=build_targets(b, data, sources),
-        metrics=metrics,
-        indicators=indicators,
-        order=order_indicators(b, indicators),
-        grades=build_grades(b, data),
-        feedback=build_feedback(b, data, scope),
-        outputs=build_outputs(data),
-        incentives=tuple(data.get("incentives") or ()),
-    )
-    return ruleset, b.problems

@@ -10,10 +10,13 @@ from typing import Any
 from kpiengine.aggregate import Values, empty_value, run_aggregations
 from kpiengine.errors import KpiEngineError
 from kpiengine.fieldtypes import required_fields
+from kpiengine.honors import honored
 from kpiengine.money import minor_units
+from kpiengine.payouts import Line, evaluate_line
 from kpiengine.periods import Period, calendar_periods
 from kpiengine.plugins import Registry
 from kpiengine.ranking import ranks_within
+from kpiengine.record_tiers import record_payout
 from kpiengine.results import IndicatorResult, Results, SubjectResult
 from kpiengine.ruleset import Aggregation, Ruleset
 from kpiengine.scoring import Scored, grade_of, indicator_names, score_indicators
@@ -32,8 +35,11 @@ class Row:
     metrics: dict[str, Any]
     scored: list[Scored]
     total: Decimal
+    values: Mapping[str, Any] = field(default_factory=dict)
     ranks: dict[str, int] = field(default_factory=dict)
     feedback: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    honors: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -44,6 +50,15 @@ class Row:
         for scored in self.scored:
             names.update(indicator_names(scored))
         return names
+
+    def result_names(self, ruleset: Ruleset) -> dict[str, Any]:
+        """Every name a result-level expression may read: indicators, metrics, total, grade."""
+        grade = grade_of(self.total, ruleset.grades)
+        return {**self.names(), "total": self.total, "grade": grade.grade if grade else None}
+
+    @property
+    def payout(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
 
 
 @dataclass
@@ -74,7 +89,8 @@ def select_periods(ruleset: Ruleset, wanted: Sequence[str]) -> tuple[Period, ...
 
 def all_aggregations(ruleset: Ruleset) -> list[Aggregation]:
     aggs = [m.aggregation for m in ruleset.metrics.values()]
-    return aggs + [i.actual for i in ruleset.indicators if isinstance(i.actual, Aggregation)]
+    aggs += [i.actual for i in ruleset.indicators if isinstance(i.actual, Aggregation)]
+    return aggs + [a for i in ruleset.incentives if (a := record_payout(i)) is not None]
 
 
 def metric_values(ruleset: Ruleset, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,7 +116,7 @@ def make_row(
 
     scored = score_indicators(ruleset, cell, metrics, target_of, period.id)
     total = sum((s.score for s in scored), Decimal(0))
-    return Row(subject, period, metrics, scored, total)
+    return Row(subject, period, metrics, scored, total, cell)
 
 
 def add_ranks(ruleset: Ruleset, rows: list[Row]) -> None:
@@ -112,9 +128,25 @@ def add_ranks(ruleset: Ruleset, rows: list[Row]) -> None:
             row.ranks[group] = ranks[row.key]
 
 
+def add_incentives(ruleset: Ruleset, rows: list[Row]) -> None:
+    """Honors first (they rank everyone), then every incentive line of every row."""
+    by_key = {r.key: r for r in rows}
+    names = {r.key: r.result_names(ruleset) for r in rows}
+    places = minor_units(ruleset.currency)
+    for inc in ruleset.incentives:
+        chosen: set[tuple[str, str]] = set()
+        if inc.honor is not None:
+            pool = ((r.key, r.period.id, r.subject.groups) for r in rows)
+            chosen = honored(inc.honor, pool, names.__getitem__)
+        for key, row in by_key.items():
+            line = evaluate_line(inc, names[key], row.values, key in chosen, ruleset, places)
+            row.lines.append(line)
+            if key in chosen:
+                row.honors.append(inc.name)
+
+
 def add_feedback(ruleset: Ruleset, row: Row) -> None:
-    grade = grade_of(row.total, ruleset.grades)
-    names = {**row.names(), "total": row.total, "grade": grade.grade if grade else None}
+    names = row.result_names(ruleset)
     for item in ruleset.feedback:
         if item.when.evaluate(names) is True:
             row.feedback.append(item.message.render(names))
@@ -147,6 +179,9 @@ def to_result(ruleset: Ruleset, row: Row) -> SubjectResult:
         grade_name=grade.name if grade else None,
         ranks=row.ranks,
         feedback=tuple(row.feedback),
+        incentives={line.incentive.id: line.amount for line in row.lines},
+        payout=row.payout,
+        honors=tuple(row.honors),
         warnings=tuple(w for s in row.scored for w in s.warnings),
     )
 
@@ -180,6 +215,7 @@ def evaluate(ruleset: Ruleset, registry: Registry, period_ids: Sequence[str] = (
         make_row(ruleset, s, p, values, targets, all_periods) for p in periods for s in subjects
     ]
     add_ranks(ruleset, rows)
+    add_incentives(ruleset, rows)
     for row in rows:
         add_feedback(ruleset, row)
     results = Results(

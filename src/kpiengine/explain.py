@@ -131,6 +131,22 @@ def grade_lines(run: Run, row: Row) -> Iterator[str]:
         )
 
 
+def incentive_lines(run: Run, row: Row) -> Iterator[str]:
+    if not row.lines:
+        return
+    places = run.results.money_places
+    yield ""
+    for line in row.lines:
+        inc = line.incentive
+        yield f"{inc.name} ({inc.id})  {line.amount:.{places}f}"
+        for step in line.working:
+            yield f"    {step}"
+    parts = " + ".join(f"{line.amount:.{places}f}" for line in row.lines)
+    yield f"payout  {row.payout:.{places}f} = {parts}"
+    if row.honors:
+        yield "honors  " + ", ".join(row.honors)
+
+
 def _band_above(grades: tuple[Grade, ...], grade: Grade) -> Grade | None:
     index = grades.index(grade)
     return grades[index - 1] if index > 0 else None
@@ -148,6 +164,7 @@ def explain_row(run: Run, row: Row) -> Iterator[str]:
     yield from grade_lines(run, row)
     if row.ranks:
         yield "ranks  " + ", ".join(f"{g} {r}" for g, r in row.ranks.items())
+    yield from incentive_lines(run, row)
     for message in row.feedback:
         yield f"feedback  {message}"
 

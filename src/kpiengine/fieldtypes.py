@@ -91,10 +91,24 @@ def required_fields(ruleset: Ruleset) -> dict[str, dict[str, FieldType]]:
             _merge(needed[subjects.source], column, "string")
     if subjects.start:
         _merge(needed[subjects.source], subjects.start, "date")
+    _record_incentive_fields(ruleset, needed)
     if ruleset.targets.source:
         for column in ("subject", "indicator", "period", "value"):
             _merge(needed[ruleset.targets.source], column, "string")
     return dict(needed)
+
+
+def _record_incentive_fields(ruleset: Ruleset, needed: dict[str, dict[str, FieldType]]) -> None:
+    for inc in ruleset.incentives:
+        tiers = inc.tiers
+        if tiers is None or tiers.records is None:
+            continue
+        source = needed[tiers.records.source]
+        for name, kind in aggregation_fields(tiers.records).items():
+            _merge(source, name, kind)
+        for expr in (tiers.on, inc.base):
+            for name, kind in (infer(expr) if expr else {}).items():
+                _merge(source, name, "number" if kind == "string" else kind)
 
 
 def _aggregations(ruleset: Ruleset) -> Iterator[tuple[Aggregation, bool]]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpiengine.build import build_ruleset
+from kpiengine.assemble import build_ruleset
 from kpiengine.envvars import has_variables
 from kpiengine.errors import ConfigError, SourceError
 from kpiengine.expressions import DEFAULT_FUNCTIONS, FunctionTable

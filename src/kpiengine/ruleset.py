@@ -41,6 +41,8 @@ class Aggregation:
     date: str | None
     rule: str
     """Where it stands in the ruleset, e.g. `indicators[0].actual`."""
+    value_sql: str | None = None
+    """SQL computed by the engine to aggregate instead of `value` (per-record incentive payouts)."""
 
     @property
     def additive(self) -> bool:
@@ -84,6 +86,52 @@ class Grade:
 class Feedback:
     when: Expression
     message: Template
+
+
+Rate = tuple[Decimal, Decimal]
+"""(from, rate): `from` inclusive, the table starting at 0 and rising strictly."""
+
+
+@dataclass(frozen=True)
+class Tiers:
+    on: Expression
+    mode: Literal["marginal", "flat"]
+    rates: tuple[Rate, ...]
+    per: Literal["period", "record"] = "period"
+    records: Aggregation | None = None
+    """per: record — the source, `where` and `date` of the records paid one by one."""
+
+
+@dataclass(frozen=True)
+class Curve:
+    on: Expression
+    points: tuple[tuple[Decimal, Decimal], ...]
+    amount: Expression
+
+
+@dataclass(frozen=True)
+class Honor:
+    rank_by: Expression
+    within: str | None
+    top: int
+
+
+@dataclass(frozen=True)
+class Incentive:
+    """One incentive line: exactly one of tiers, curve, by_grade, honor or a formula amount."""
+
+    id: str
+    name: str
+    base: Expression | None = None
+    tiers: Tiers | None = None
+    curve: Curve | None = None
+    by_grade: Mapping[str, Decimal] | None = None
+    honor: Honor | None = None
+    amount: Expression | None = None
+    gate: Expression | None = None
+    cap: Decimal | None = None
+    minimum: Decimal | None = None
+    multiplier: Expression | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +179,7 @@ class Ruleset:
     grades: tuple[Grade, ...]
     feedback: tuple[Feedback, ...]
     outputs: tuple[OutputSpec, ...]
-    incentives: tuple[Mapping[str, Any], ...] = field(default=())
+    incentives: tuple[Incentive, ...] = field(default=())
     order: tuple[str, ...] = ()
     """Indicator ids in evaluation order: those computed from others come after them."""
 

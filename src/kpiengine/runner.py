@@ -78,7 +78,4 @@ def run_and_write(
     run = evaluate(ruleset, reg, periods)
     for output in outputs:
         output.write(run.results)
-    notes = list(run.notes)
-    if ruleset.incentives:
-        notes.append("note: this version does not compute `incentives` yet; payouts are 0")
-    return notes
+    return list(run.notes)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpiengine.expressions.bounds import MAX_CONSTANT_DIGITS, MAX_EXPONENT, MAX_STRING
-from kpiengine.expressions.failure import Refusal, did_you_mean
+from kpiengine.expressions.failure import Refusal
 from kpiengine.expressions.function import Function
 from kpiengine.expressions.functions import FunctionTable
 from kpiengine.expressions.kinds import (
@@ -27,6 +27,7 @@ from kpiengine.expressions.kinds import (
     unify,
 )
 from kpiengine.expressions.names import dotted
+from kpiengine.suggest import did_you_mean
 
 BINARY: dict[type[ast.AST], str] = {
     ast.Add: "+",
@@ -106,7 +107,7 @@ class _Checker:
             raise Refusal(_refused_node(node))
         return handler(self, node)
 
-    def number_operand(self, node: ast.expr, symbol: str, op: ast.operator) -> None:
+    def number_operand(self, node: ast.expr, symbol: str, op: ast.AST | None = None) -> None:
         kind = self.visit(node)
         if kind == "text" and isinstance(op, ast.Mult):
             raise Refusal("multiplying text is not allowed")
@@ -133,7 +134,7 @@ class _Checker:
             self.condition(node.operand, "not")
             return "bool"
         symbol = _operator(node.op, {ast.USub: "-", ast.UAdd: "+"})
-        self.number_operand(node.operand, symbol, ast.Sub())
+        self.number_operand(node.operand, symbol)
         return "number"
 
     def boolop(self, node: ast.BoolOp) -> Kind:
@@ -148,9 +149,9 @@ class _Checker:
             raise Refusal(
                 "in a chained comparison like 0 < x < 1 the middle value must be a name or number"
             )
-        kinds = [self.visit(node.left)]
+        left = self.visit(node.left)
         for op, right in zip(node.ops, node.comparators, strict=True):
-            kinds.append(self.comparison(op, kinds[-1], right))
+            left = self.comparison(op, left, right)
         return "bool"
 
     def comparison(self, op: ast.cmpop, left: Kind, right: ast.expr) -> Kind:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
-from collections.abc import Iterable
 
 from kpiengine.errors import ExpressionError
 
@@ -45,10 +43,3 @@ def _visible(char: str) -> str:
     if unicodedata.category(char) in ("Cc", "Cs"):
         return f"\\u{ord(char):04x}"
     return char
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """ " — did you mean 'x'?" for the closest candidate, or "" when none is close."""
-    # kpiengine.suggest (written separately) will offer the same; this keeps the package standalone.
-    close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
-    return f" — did you mean '{close[0]}'?" if close else ""

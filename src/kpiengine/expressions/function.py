@@ -61,7 +61,7 @@ class Function:
         return self.scalar(*args)
 
     def arity(self) -> str:
-        """How many arguments, in words: `2`, `1 or 2`, `at least 2`."""
+        """How many arguments, in words: `2`, `1 to 2`, `at least 2`."""
         if self.max_args is None:
             return f"at least {self.min_args}"
         if self.max_args == self.min_args:
@@ -69,11 +69,9 @@ class Function:
         return f"{self.min_args} to {self.max_args}"
 
     def origin(self) -> str:
-        return (
-            f"function '{self.name}' (from plugin '{self.plugin}')"
-            if self.plugin
-            else (f"function '{self.name}'")
-        )
+        """`function 'x'`, with the plugin it comes from if any."""
+        source = f" (from plugin '{self.plugin}')" if self.plugin else ""
+        return f"function '{self.name}'{source}"
 
 
 class PluginFunction(Protocol):

@@ -16,10 +16,11 @@ from typing import Any
 import simpleeval
 
 from kpiengine.expressions import values
-from kpiengine.expressions.failure import Refusal, did_you_mean
+from kpiengine.expressions.failure import Refusal
 from kpiengine.expressions.functions import FunctionTable
 from kpiengine.expressions.names import dotted
 from kpiengine.expressions.values import ARITHMETIC, Value, to_value
+from kpiengine.suggest import did_you_mean
 
 OPERATORS: dict[type[ast.AST], Any] = {
     ast.Add: values.add,

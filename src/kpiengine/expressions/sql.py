@@ -9,6 +9,12 @@
   in DOUBLE, so results of `/` and `**` agree with the scalar Decimals to about 15 digits,
   not exactly; a comparison exactly on a boundary after a division may differ.
 - min/max/clamp give NULL when any argument is NULL (DuckDB's least/greatest skip NULLs).
+- round(x, n) returns DECIMAL(38, 6), the engine's column type (see bounds.SQL_DECIMAL).
+- Known limit: where DuckDB needs one type for several decimals (min, max, clamp, coalesce,
+  `if … else`), it keeps 38 digits with the integer part first, so a value with more than
+  6 decimals meeting a DECIMAL(38, 6) column is rounded to 6 decimals there.
+- `//` and `%` are refused by the checker: on DOUBLE columns DuckDB's answers would not
+  match Decimal arithmetic (0.3 % 0.1), so no single meaning could hold in both forms.
 """
 
 from __future__ import annotations

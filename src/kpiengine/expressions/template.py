@@ -152,6 +152,15 @@ def format_value(value: Value, spec: str, missing: str = MISSING) -> str:
     """A value formatted by an allowed spec; Decimals half-up, integers for b/d/x/X."""
     if value is None:
         return missing
+    try:
+        return _format(value, spec)
+    except ValueError as exc:  # an allowed spec Python still rejects, such as ',n'
+        raise Refusal(
+            f"{describe(value)} could not be shown with the format ':{spec}': {exc}"
+        ) from exc
+
+
+def _format(value: Value, spec: str) -> str:
     if isinstance(value, Decimal):
         return _format_number(value, spec)
     shown = value.isoformat() if isinstance(value, dt.date) else str(value)
