@@ -34,6 +34,7 @@ class CsvSource(Source):
 
     name: ClassVar[str] = "csv"
     options_schema: ClassVar[dict[str, Any]] = SOURCE_OPTIONS
+    cacheable: ClassVar[bool] = False
 
     def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
         super().__init__(source_id, options, base_dir)

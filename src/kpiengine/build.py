@@ -36,6 +36,7 @@ from kpiengine.yamlload import Document
 
 Kind = Literal["row", "result"]
 RESULT_NAMES = ("total", "grade")
+PERIODS_A_YEAR = {"month": 12, "quarter": 4, "half": 2, "year": 1}
 
 
 def number(value: Any) -> Decimal:
@@ -232,6 +233,11 @@ def build_targets(b: Builder, data: Mapping[str, Any], sources: Mapping[str, Any
     weights = tuple(number(w) for w in raw.get("weights") or ())
     if split == "weights" and not weights:
         b.error(("targets", "split"), "split: weights needs a `weights:` list, one per period")
+    frequency = (data.get("calendar") or {}).get("frequency")
+    count = PERIODS_A_YEAR.get(str(frequency))
+    if weights and count and len(weights) != count:
+        b.error(("targets", "weights"), f"give {count} weights, one for each {frequency} of "
+                f"the year, not {len(weights)}")
     return Targets(source, split, weights, raw.get("prorate"))
 
 

@@ -112,7 +112,9 @@ def make_row(
     metrics = metric_values(ruleset, cell)
 
     def target_of(ind: Any) -> Any:
-        return resolve_target(ind, subject.id, period, targets, periods, ruleset.targets)
+        return resolve_target(
+            ind, subject.id, period, targets, periods, ruleset.targets, subject.start
+        )
 
     scored = score_indicators(ruleset, cell, metrics, target_of, period.id)
     total = sum((s.score for s in scored), Decimal(0))

@@ -39,6 +39,10 @@ class Source:
     """The plugin name a ruleset writes as `plugin:`."""
     options_schema: ClassVar[dict[str, Any]] = {"type": "object"}
     """JSON Schema (draft 2020-12) of the `options` mapping, validated with the ruleset."""
+    cacheable: ClassVar[bool] = True
+    """Whether `kpiengine run` may keep the fetched records in the local cache and reuse them until
+    `--refresh`. Right for network sources (a CRM fetch is slow and rate-limited); a local file
+    source sets it False: re-reading the file is cheap, and a cache would hide the user's edits."""
 
     def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
         self.source_id = source_id

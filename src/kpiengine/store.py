@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from kpiengine.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.envvars import resolve
 from kpiengine.errors import SourceError
 from kpiengine.plugins import Registry
@@ -72,15 +73,12 @@ def _view_sql(spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table
     return f"SELECT {', '.join(columns)} FROM {ident('raw_' + spec.id)}"
 
 
-def fetch_source(
-    store: Store,
-    source: Source,
-    spec: SourceSpec,
-    wanted: Mapping[str, FieldType],
-    span: tuple[date, date],
-) -> None:
+def fetch_request(
+    source: Source, spec: SourceSpec, wanted: Mapping[str, FieldType], span: tuple[date, date]
+) -> FetchRequest:
+    """What to ask the source for: the ruleset's fields as its own columns, and the period span."""
     dates = frozenset(spec.column(n) for n, kind in wanted.items() if kind == "date")
-    request = FetchRequest(
+    return FetchRequest(
         source_id=spec.id,
         columns={spec.column(n): k for n, k in wanted.items()},
         date_columns=dates,
@@ -88,7 +86,33 @@ def fetch_source(
         end=span[1],
         base_dir=source.base_dir,
     )
-    table = _as_table(source.fetch(request), spec)
+
+
+def _live(source: Source, spec: SourceSpec, request: FetchRequest) -> Fetched:
+    return Fetched(_as_table(source.fetch(request), spec), tuple(source.notes))
+
+
+def fetch_records(
+    source: Source, spec: SourceSpec, request: FetchRequest, cache: SourceCache | None
+) -> Fetched:
+    """The source's records: from the cache when it has them and the source is cacheable."""
+    if cache is None or not source.cacheable:
+        return _live(source, spec, request)
+    key = cache_key(spec.plugin, source.options, spec.fields, request)
+    return cache.through(key, request, lambda: _live(source, spec, request))
+
+
+def fetch_source(
+    store: Store,
+    source: Source,
+    spec: SourceSpec,
+    wanted: Mapping[str, FieldType],
+    span: tuple[date, date],
+    cache: SourceCache | None = None,
+) -> None:
+    request = fetch_request(source, spec, wanted, span)
+    fetched = fetch_records(source, spec, request, cache)
+    table = fetched.table
     store.con.register(f"raw_{spec.id}", table)
     try:
         store.con.execute(f"CREATE TABLE {store.view(spec.id)} AS {_view_sql(spec, wanted, table)}")
@@ -96,7 +120,7 @@ def fetch_source(
         raise SourceError(f"source '{spec.id}' (plugin '{spec.plugin}'): {exc}") from exc
     store.con.unregister(f"raw_{spec.id}")
     store.fields[spec.id] = dict(wanted)
-    store.notes.extend(source.notes)
+    store.notes.extend(fetched.notes)
 
 
 def open_store(
@@ -105,9 +129,15 @@ def open_store(
     needed: Mapping[str, Mapping[str, FieldType]],
     span: tuple[date, date],
 ) -> Store:
-    """Fetch every source the ruleset reads; a failure names the source and stops the run."""
+    """Fetch every source the ruleset reads; a failure names the source and stops the run.
+
+    Inside `kpiengine.cache.caching(...)` (as `kpiengine run` does) cacheable sources go through
+    the cache; otherwise every source is fetched.
+    """
     store = Store(duckdb.connect(":memory:"))
+    cache = active_cache(ruleset.base_dir)
     for source_id in sorted(needed):
         spec = ruleset.sources[source_id]
-        fetch_source(store, make_source(spec, ruleset, registry), spec, needed[source_id], span)
+        source = make_source(spec, ruleset, registry)
+        fetch_source(store, source, spec, needed[source_id], span, cache)
     return store

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from kpiengine.errors import SourceError
@@ -12,6 +13,7 @@ from kpiengine.periods import Period, parse_period
 from kpiengine.ruleset import Indicator, Targets
 from kpiengine.store import Store
 from kpiengine.text import tidy
+from kpiengine.workdays import workdays
 
 Target = Decimal | str
 
@@ -61,6 +63,10 @@ def _parse(ind: Indicator, row: TargetRow, subject: str) -> Target:
 
 
 def _share(period: Period, longer: Period, periods: Sequence[Period], config: Targets) -> Decimal:
+    if config.split == "workdays":
+        return Decimal(workdays(period.start, period.end)) / Decimal(
+            workdays(longer.start, longer.end)
+        )
     inside = [p for p in periods if longer.contains(p)]
     if config.split == "weights":
         weights = dict(zip((p.id for p in periods), config.weights, strict=False))
@@ -69,10 +75,46 @@ def _share(period: Period, longer: Period, periods: Sequence[Period], config: Ta
     return Decimal(1) / Decimal(len(inside))
 
 
-def _split_text(config: Targets, share: Decimal) -> str:
+def _split_text(config: Targets, share: Decimal, period: Period, longer: Period) -> str:
     if config.split == "weights":
-        return f"by weights ({share:.4%} of it)"
+        return f"by weights ({tidy(share)} of it)"
+    if config.split == "workdays":
+        days, total = workdays(period.start, period.end), workdays(longer.start, longer.end)
+        return f"by working days ({days} of {total})"
     return f"evenly over {round(1 / share)} periods"
+
+
+def on_board(start: date | None, period: Period, how: str | None) -> Decimal:
+    """The share of the period a person who started on `start` was on board.
+
+    months: the months in which they were on board by the 15th count; days: days on board.
+    """
+    if how is None or start is None or start <= period.start:
+        return Decimal(1)
+    if start >= period.end:
+        return Decimal(0)
+    if how == "days":
+        return Decimal((period.end - start).days) / Decimal(period.days)
+    months = [period_month(period, n) for n in range(period.months)]
+    return Decimal(sum(1 for m in months if start <= m.replace(day=15))) / Decimal(period.months)
+
+
+def period_month(period: Period, n: int) -> date:
+    index = period.start.year * 12 + period.start.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def prorated(
+    target: ResolvedTarget, ind: Indicator, start: date | None, period: Period, config: Targets
+) -> ResolvedTarget:
+    """Additive targets shrink for someone who joined during the period; others stay."""
+    share = on_board(start, period, config.prorate)
+    if share == 1 or not ind.additive or not isinstance(target.value, Decimal):
+        return target
+    value = target.value * share
+    unit = "days" if config.prorate == "days" else "months"
+    how = f"{target.how}; × {tidy(share)} on board ({unit}, started {start}) = {tidy(value)}"
+    return ResolvedTarget(value, how)
 
 
 def resolve_target(
@@ -82,12 +124,29 @@ def resolve_target(
     table: TargetTable,
     periods: Sequence[Period],
     config: Targets,
+    start: date | None = None,
 ) -> ResolvedTarget | None:
-    """The target for one subject, indicator and period, or None when there is none."""
+    """The target for one subject, indicator and period, or None when there is none.
+
+    A row written for the period is used as written; a longer period's target is split and,
+    like a constant additive target, prorated for someone who started during the period.
+    """
     rows = table.get((subject, ind.id), ())
     exact = [r for r in rows if r.period == period]
     if exact:
         return ResolvedTarget(_parse(ind, exact[-1], subject), f"{period.id} target")
+    found = _split_or_constant(ind, subject, period, rows, periods, config)
+    return prorated(found, ind, start, period, config) if found else None
+
+
+def _split_or_constant(
+    ind: Indicator,
+    subject: str,
+    period: Period,
+    rows: Sequence[TargetRow],
+    periods: Sequence[Period],
+    config: Targets,
+) -> ResolvedTarget | None:
     longer = [r for r in rows if r.period.contains(period)]
     if longer:
         row = min(longer, key=lambda r: r.period.months)
@@ -98,7 +157,7 @@ def resolve_target(
             )
         share = _share(period, row.period, periods, config)
         split = value * share
-        split_how = _split_text(config, share)
+        split_how = _split_text(config, share, period, row.period)
         how = f"{row.period.id} target {tidy(value)} split {split_how} = {tidy(split)}"
         return ResolvedTarget(split, how)
     if ind.target is not None:

@@ -1,0 +1,54 @@
+"""The connector toolkit: what every HTTP source or output needs, solved once.
+
+- `make_client`: an httpx client with timeouts and no surprise redirects.
+- `with_retries` / `RetryPolicy`: exponential backoff with jitter on `Retryable` failures
+  (429, 5xx, timeouts, vendor rate-limit codes), honouring `Retry-After`, bounded in time;
+  `Refused` failures (bad credentials, exhausted quota) are never retried.
+- `TokenBucket` / `RateLimiter`: stay under the vendor's documented limits.
+- `TokenHolder`: an access token fetched on first use and refreshed once on HTTP 401.
+- `Redactor`: secret option values kept out of messages, log records and tracebacks.
+- `Progress`: records fetched, on stderr, only when stderr is a terminal.
+- `JsonApi`: all of the above around one vendor's JSON API.
+
+A connector builds a `JsonApi` in `fetch` (never in `__init__` or `fields`: validating a ruleset
+does no network I/O), runs inside `redactor.scrubbed()`, and turns vendor error codes into
+`Retryable` or `Refused` in its `check`.
+"""
+
+from __future__ import annotations
+
+from kpiengine.connectors.api import Check, JsonApi, check_http, decode_json, encode_json
+from kpiengine.connectors.client import DEFAULT_TIMEOUT, make_client
+from kpiengine.connectors.failures import Refused, Retryable
+from kpiengine.connectors.progress import Progress
+from kpiengine.connectors.ratelimit import RateLimiter, TokenBucket
+from kpiengine.connectors.redact import Redactor, secret_option_names
+from kpiengine.connectors.retry import (
+    RetriesExhausted,
+    RetryPolicy,
+    retry_after_seconds,
+    with_retries,
+)
+from kpiengine.connectors.tokens import TokenHolder
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Check",
+    "JsonApi",
+    "Progress",
+    "RateLimiter",
+    "Redactor",
+    "Refused",
+    "RetriesExhausted",
+    "RetryPolicy",
+    "Retryable",
+    "TokenBucket",
+    "TokenHolder",
+    "check_http",
+    "decode_json",
+    "encode_json",
+    "make_client",
+    "retry_after_seconds",
+    "secret_option_names",
+    "with_retries",
+]

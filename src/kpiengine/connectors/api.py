@@ -1,0 +1,152 @@
+"""A vendor's JSON-over-HTTP API with the toolkit applied: limits, auth, retries, redaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from kpiengine.connectors.failures import Refused, Retryable
+from kpiengine.connectors.ratelimit import RateLimiter
+from kpiengine.connectors.redact import Redactor
+from kpiengine.connectors.retry import (
+    RetriesExhausted,
+    RetryPolicy,
+    retry_after_seconds,
+    with_retries,
+)
+from kpiengine.connectors.tokens import TokenHolder
+from kpiengine.errors import KpiEngineError
+
+log = logging.getLogger("kpiengine.connectors")
+
+Check = Callable[[httpx.Response, Any], None]
+"""Looks at a response and its parsed JSON body (None if it had none): returns if it is a
+success, raises `Retryable` for a failure worth retrying, `Refused` for a permanent one."""
+
+
+def check_http(response: httpx.Response, who: str, service: str) -> None:
+    """The HTTP-level verdict every vendor shares; call it after the vendor's own codes.
+
+    2xx passes; 429 and 5xx are retried (honouring `Retry-After`); 401/403 mean the
+    credentials were refused; anything else is refused, naming the status.
+    """
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    if status == 429 or status >= 500:
+        after = retry_after_seconds(response.headers.get("Retry-After"))
+        raise Retryable(f"{service} answered HTTP {status} for {who}", after)
+    if status in (401, 403):
+        raise Refused(f"{service} refused the credentials of {who} (HTTP {status})")
+    raise Refused(f"{service} answered HTTP {status} for {who} — check its base URL")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
+
+
+def encode_json(body: Mapping[str, Any]) -> bytes:
+    """A request body as UTF-8 JSON (Chinese kept as is; Decimals as numbers)."""
+    return json.dumps(body, ensure_ascii=False, default=_json_default).encode("utf-8")
+
+
+def decode_json(response: httpx.Response) -> Any:
+    """The body as JSON with exact Decimal numbers; None when it is empty or not JSON."""
+    try:
+        return json.loads(response.content, parse_float=Decimal) if response.content else None
+    except ValueError:
+        return None
+
+
+class JsonApi:
+    """Calls to one vendor's JSON API, for one source or output.
+
+    Each call waits for the rate limiter, sends the JSON body with the token, refreshes the
+    token once on HTTP 401, retries `Retryable` failures per the policy, and turns a `Refused`
+    failure or exhausted retries into `error(message)` (the plugin's SourceError or OutputError)
+    with every secret the redactor knows removed. `who` names the caller in messages ("source
+    'deals'"), `service` the vendor ("Jiandaoyun").
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        who: str,
+        service: str,
+        error: Callable[[str], KpiEngineError],
+        redactor: Redactor,
+        check: Check | None = None,
+        policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        tokens: TokenHolder | None = None,
+        auth_scheme: str = "Bearer",
+    ) -> None:
+        self.client = client
+        self.who = who
+        self.service = service
+        self.error = error
+        self.redactor = redactor
+        self.check: Check = check or (lambda response, _: check_http(response, who, service))
+        self.policy = policy or RetryPolicy()
+        self.limiter = limiter
+        self.tokens = tokens
+        self.auth_scheme = auth_scheme
+
+    def post(self, path: str, body: Mapping[str, Any], *, kind: str = "read") -> Any:
+        """POST `body` as JSON to `path`; the parsed JSON answer (numbers as Decimal)."""
+        content = encode_json(body)
+        try:
+            return with_retries(lambda: self._attempt(path, content, kind), self.policy)
+        except Refused as exc:
+            raise self.error(self.redactor.redact(exc.message)) from None
+        except RetriesExhausted as exc:
+            raise self.error(self.redactor.redact(self._gave_up(exc))) from None
+
+    def _gave_up(self, exc: RetriesExhausted) -> str:
+        return (
+            f"{self.who}: {self.service} still failed after {exc.attempts} attempts "
+            f"({exc.last.reason}); try again later"
+        )
+
+    def _attempt(self, path: str, content: bytes, kind: str) -> Any:
+        if self.limiter is not None:
+            self.limiter.acquire(kind)
+        response = self._send_authorised(path, content)
+        payload = decode_json(response)
+        self.check(response, payload)
+        if payload is None:
+            raise Refused(
+                f"{self.service} did not answer {self.who} with JSON (HTTP "
+                f"{response.status_code}) — check its base URL"
+            )
+        return payload
+
+    def _send_authorised(self, path: str, content: bytes) -> httpx.Response:
+        if self.tokens is None:
+            return self._send(path, content, None)
+        token = self.tokens.token()
+        response = self._send(path, content, token)
+        if response.status_code == 401:
+            response = self._send(path, content, self.tokens.refresh(token))
+        return response
+
+    def _send(self, path: str, content: bytes, token: str | None) -> httpx.Response:
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if token is not None:
+            headers["Authorization"] = f"{self.auth_scheme} {token}"
+        try:
+            response = self.client.post(path, content=content, headers=headers)
+        except httpx.TimeoutException:
+            raise Retryable(f"{self.service} did not answer {self.who} in time") from None
+        except httpx.TransportError as exc:
+            raise Retryable(f"cannot reach {self.service} for {self.who}: {exc}") from None
+        log.debug("POST %s: HTTP %s", path, response.status_code)
+        return response
