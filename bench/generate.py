@@ -32,6 +32,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+VERSION = 1
+"""Bump when the data a seed makes changes, so generated folders are recognised as stale."""
+
 CHUNK = 1_000_000
 """Deals per chunk; fixed, because each chunk has its own random stream."""
 
@@ -199,7 +202,7 @@ def round_to(values: np.ndarray, step: int) -> np.ndarray:
 
 
 def targets_table(params: Params) -> pa.Table:
-    """Annual targets near each rep's expected result (×0.8…1.25), so attainment spreads around 1."""
+    """Annual targets near each rep's expected result (×0.9…1.4), so attainment spreads around 1."""
     per_rep = params.deals / params.reps * rep_weights(params)
     expect = expectation(params)
     rng = np.random.default_rng([params.seed, 3])
@@ -210,7 +213,7 @@ def targets_table(params: Params) -> pa.Table:
         ("cloud_revenue", expect.cloud_revenue, 12_000),
         ("big_deals", expect.big_deals, 12),
     ):
-        values = round_to(per_rep * mean * rng.uniform(0.8, 1.25, params.reps), step)
+        values = round_to(per_rep * mean * rng.uniform(0.9, 1.4, params.reps), step)
         rows.extend(zip(ids, [indicator] * params.reps, values.tolist(), strict=True))
     return pa.table(
         {
@@ -244,10 +247,14 @@ def manifest_path(out: Path) -> Path:
     return out / "manifest.json"
 
 
+def manifest(params: Params) -> dict[str, int]:
+    return {**asdict(params), "version": VERSION}
+
+
 def is_current(params: Params, out: Path) -> bool:
     """True when `out` already holds complete data made with these parameters."""
     try:
-        return json.loads(manifest_path(out).read_text()) == asdict(params)
+        return json.loads(manifest_path(out).read_text()) == manifest(params)
     except (OSError, ValueError):
         return False
 
@@ -260,7 +267,7 @@ def generate(params: Params, out: Path) -> None:
     write_table(reps, out, "reps")
     write_table(targets_table(params), out, "targets")
     write_deals(params, out, reps.column("rep_id").combine_chunks())
-    manifest_path(out).write_text(json.dumps(asdict(params)) + "\n")
+    manifest_path(out).write_text(json.dumps(manifest(params)) + "\n")
 
 
 def parse_count(text: str) -> int:

@@ -393,3 +393,40 @@ def test_run_json_through_the_cli_with_a_plugin_source(tmp_path, data):
     document = json.loads(result.stdout)
     assert [r["total"] for r in document["results"]] == [150.0, 100.0, 0.0]
     assert [r["grade"] for r in document["results"]] == ["A", "A", "B"]
+
+
+def test_team_results_sum_the_members_and_recompute_attainment(tmp_path, data):
+    run = run_plan(
+        tmp_path,
+        """
+        indicators:
+          - {id: revenue, name: 销售额, weight: 100,
+             actual: {source: deals, sum: amount, where: "stage == 'won'", date: day}}
+        targets: {source: targets}
+    """,
+    )
+    team = next(g for g in run.results.groups if (g.value, g.period) == ("t1", "2025-Q1"))
+    assert team.members == ("A", "B")
+    revenue = team.indicators["revenue"]
+    # A: 100 won of a 100 target (400 a year / 4); B: 100 won of a 50 target (its Q1 row)
+    assert (revenue.actual, revenue.target) == (Decimal(200), Decimal(150))
+    assert revenue.attainment == Decimal(200) / Decimal(150)
+
+
+def test_a_manager_incentive_can_pay_on_the_teams_attainment(tmp_path, data):
+    run = run_plan(
+        tmp_path,
+        """
+        indicators:
+          - {id: revenue, name: 销售额, weight: 100,
+             actual: {source: deals, sum: amount, where: "stage == 'won'", date: day}}
+        targets: {source: targets}
+        incentives:
+          - id: team_bonus
+            name: 团队奖
+            amount: 1000
+            gate: team.revenue.attainment >= 1
+    """,
+    )
+    assert row(run, "A", "2025-Q1").incentives["team_bonus"] == Decimal("1000.00")
+    assert row(run, "A", "2025-Q2").incentives["team_bonus"] == Decimal("0.00")

@@ -69,6 +69,18 @@ def group_sql(
     return sql, params
 
 
+MEMBERS = "__members"
+"""The table of subjects and their groups, for aggregating a group's records together."""
+
+
+def by_group_view(view: str, group: str) -> str:
+    """The source's records with `owner` replaced by the owner's group value."""
+    return (
+        f"(SELECT r.* REPLACE (m.{ident(group)} AS owner) FROM {view} AS r "
+        f"JOIN {MEMBERS} AS m ON m.id = r.owner)"
+    )
+
+
 def _finish(agg: Aggregation, raw: list[Any]) -> Any:
     if agg.func == "avg":
         total, count = raw
@@ -111,8 +123,10 @@ def run_aggregations(
     aggs: Sequence[Aggregation],
     frequency: Frequency,
     periods: Sequence[Period],
+    by_group: str | None = None,
 ) -> Values:
-    """Every aggregation's value for each (subject, period) that has records."""
+    """Every aggregation's value for each (subject, period) that has records — or, `by_group`,
+    for each (group value, period), over the records of the group's members."""
     groups: dict[tuple[str, str | None], list[Aggregation]] = defaultdict(list)
     for agg in aggs:
         groups[(agg.source, agg.date)].append(agg)
@@ -121,9 +135,9 @@ def run_aggregations(
     for (source, date), members in sorted(
         groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
     ):
-        sql, params = group_sql(
-            store.view(source), members, date, frequency, (periods[0], periods[-1])
-        )
+        view = store.view(source)
+        view = by_group_view(view, by_group) if by_group else view
+        sql, params = group_sql(view, members, date, frequency, (periods[0], periods[-1]))
         for row in store.query(sql, params):
             if row[1] is None or row[1] in index:
                 _store_row(values, members, row, index, index.values())

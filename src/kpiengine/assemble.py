@@ -17,6 +17,8 @@ from kpiengine.build import (
     build_sources,
     build_subjects,
     build_targets,
+    dotted,
+    indicator_ids,
     number,
     order_indicators,
     result_scope,
@@ -40,12 +42,13 @@ def build_ruleset(
     data: Mapping[str, Any] = doc.data if isinstance(doc.data, Mapping) else {}
     sources = build_sources(b, data)
     metrics = build_metrics(b, data, sources)
-    scope = result_scope(data, metrics) | frozenset(RESULT_NAMES)
     calendar = data.get("calendar") or {}
     indicators = build_indicators(b, data, sources, metrics)
     grades = build_grades(b, data)
     subjects = build_subjects(b, data, sources)
     groups = subjects.groups
+    team_names = dotted(f"{g}.{i}" for g in groups for i in indicator_ids(data))
+    scope = result_scope(data, metrics) | frozenset(RESULT_NAMES) | team_names
     ruleset = Ruleset(
         file=path,
         sha256=sha256_of(doc.text),

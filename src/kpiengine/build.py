@@ -236,8 +236,10 @@ def build_targets(b: Builder, data: Mapping[str, Any], sources: Mapping[str, Any
     frequency = (data.get("calendar") or {}).get("frequency")
     count = PERIODS_A_YEAR.get(str(frequency))
     if weights and count and len(weights) != count:
-        b.error(("targets", "weights"), f"give {count} weights, one for each {frequency} of "
-                f"the year, not {len(weights)}")
+        b.error(
+            ("targets", "weights"),
+            f"give {count} weights, one for each {frequency} of the year, not {len(weights)}",
+        )
     return Targets(source, split, weights, raw.get("prorate"))
 
 

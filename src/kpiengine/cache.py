@@ -187,6 +187,9 @@ def read_entry(path: Path, source_id: str) -> Fetched | None:
         return None
     meta = json.loads(raw)
     when = str(meta.get("fetched_at", "?")).replace("T", " ")[:16]
-    note = f"source '{source_id}': records fetched {when}, read from the cache (--refresh fetches again)"
+    note = (
+        f"source '{source_id}': records fetched {when}, read from the cache "
+        "(--refresh fetches them again)"
+    )
     notes = (*(str(n) for n in meta.get("notes", [])), note)
     return Fetched(table.replace_schema_metadata(None), notes)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from kpiengine.cache import CachePolicy, caching
 from kpiengine.errors import ConfigError, KpiEngineError
 from kpiengine.load import load_ruleset, schema_for
 from kpiengine.plugins import Registry, add_commands, registry
@@ -59,6 +60,26 @@ def period_option(fn: F) -> F:
     )(fn)
 
 
+def cache_options(fn: F) -> F:
+    """--refresh and --no-cache, for the commands that fetch sources through the cache."""
+    fn = click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Neither read nor write the local cache of fetched source data.",
+    )(fn)
+    return click.option(
+        "--refresh",
+        is_flag=True,
+        help="Fetch every source again instead of reusing the local cache "
+        "(.kpiengine-cache/ beside the ruleset, or $KPIENGINE_CACHE_DIR), and update the cache.",
+    )(fn)
+
+
+def _policy(refresh: bool, no_cache: bool) -> CachePolicy:
+    return CachePolicy(enabled=not no_cache, refresh=refresh)
+
+
 def _plugins() -> Registry:
     return registry()
 
@@ -91,13 +112,24 @@ def cli() -> None:
     help="Write with this output plugin instead of the ruleset's outputs, "
     "e.g. json:- (stdout) or csv:out.csv. Repeatable.",
 )
+@cache_options
 @reports_errors
-def run(ruleset: Path, periods: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+def run(
+    ruleset: Path,
+    periods: tuple[str, ...],
+    outputs: tuple[str, ...],
+    refresh: bool,
+    no_cache: bool,
+) -> None:
     """Evaluate the plan and write the results.
+
+    Records fetched from network sources are kept in a local cache and reused by the next run;
+    --refresh fetches them again.
 
     \b
     Example:
         kpiengine run --ruleset rulesets/2025.yaml --period 2025-Q1 -o json:-
+        kpiengine run --ruleset rulesets/2025.yaml --refresh
     """
     reg = _plugins()
     try:
@@ -106,7 +138,9 @@ def run(ruleset: Path, periods: tuple[str, ...], outputs: tuple[str, ...]) -> No
         raise click.UsageError(str(exc)) from None
     loaded = load_ruleset(ruleset, reg)
     _warn(loaded.warnings)
-    for note in run_and_write(loaded.ruleset, reg, periods, requests):
+    with caching(_policy(refresh, no_cache)):
+        notes = run_and_write(loaded.ruleset, reg, periods, requests)
+    for note in notes:
         click.echo(note, err=True)
 
 
@@ -140,8 +174,11 @@ def validate(files: tuple[Path, ...]) -> None:
 @ruleset_option
 @click.option("--subject", "-s", required=True, help="The subject (person) id, e.g. R001.")
 @period_option
+@cache_options
 @reports_errors
-def explain(ruleset: Path, subject: str, periods: tuple[str, ...]) -> None:
+def explain(
+    ruleset: Path, subject: str, periods: tuple[str, ...], refresh: bool, no_cache: bool
+) -> None:
     """Show how each number of one person's result was derived.
 
     \b
@@ -153,8 +190,45 @@ def explain(ruleset: Path, subject: str, periods: tuple[str, ...]) -> None:
 
     reg = _plugins()
     loaded = load_ruleset(ruleset, reg)
-    run_ = evaluate(loaded.ruleset, reg, periods)
+    with caching(_policy(refresh, no_cache)):
+        run_ = evaluate(loaded.ruleset, reg, periods)
     click.echo("\n".join(explain_lines(run_, subject)).rstrip())
+
+
+@cli.command()
+@ruleset_option
+@click.option("--source", "source_id", required=True, help="The source's id under `sources`.")
+@click.option(
+    "--limit",
+    "-n",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many records to show.",
+)
+@reports_errors
+def preview(ruleset: Path, source_id: str, limit: int) -> None:
+    """Fetch one source and show its first records as the plan reads them.
+
+    Columns are named as the ruleset names them (after `fields`), typed as the plan needs them;
+    the records always come from the source itself, never from the cache. Use it to check a
+    connection or a field mapping.
+
+    \b
+    Example:
+        kpiengine preview --ruleset rulesets/2025.yaml --source deals --limit 5
+    """
+    from rich.console import Console
+
+    from kpiengine.preview import preview_source, show_preview
+
+    reg = _plugins()
+    loaded = load_ruleset(ruleset, reg)
+    _warn(loaded.warnings)
+    shown = preview_source(loaded.ruleset, reg, source_id, limit)
+    show_preview(shown, Console(file=sys.stdout, highlight=False, emoji=False))
+    for note in shown.notes:
+        click.echo(note, err=True)
 
 
 @cli.command()

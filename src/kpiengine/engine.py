@@ -2,63 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from kpiengine.aggregate import Values, empty_value, run_aggregations
+from kpiengine.aggregate import Values, run_aggregations
 from kpiengine.errors import KpiEngineError
 from kpiengine.fieldtypes import required_fields
+from kpiengine.group_results import attach_group_names, group_rows, register_members
 from kpiengine.honors import honored
 from kpiengine.money import minor_units
-from kpiengine.payouts import Line, evaluate_line
+from kpiengine.payouts import evaluate_line
 from kpiengine.periods import Period, calendar_periods
 from kpiengine.plugins import Registry
 from kpiengine.ranking import ranks_within
-from kpiengine.record_tiers import record_payout
-from kpiengine.results import IndicatorResult, Results, SubjectResult
-from kpiengine.ruleset import Aggregation, Ruleset
-from kpiengine.scoring import Scored, grade_of, indicator_names, score_indicators
+from kpiengine.results import GroupResult, IndicatorResult, Results, SubjectResult
+from kpiengine.rows import Row, all_aggregations, metric_values
+from kpiengine.ruleset import Ruleset
+from kpiengine.scoring import grade_of, score_indicators
 from kpiengine.store import Store, open_store
 from kpiengine.subjects import Subject, load_subjects
 from kpiengine.suggest import did_you_mean
 from kpiengine.targets import TargetTable, load_target_rows, resolve_target
-
-
-@dataclass
-class Row:
-    """The working for one subject in one period, before it becomes a SubjectResult."""
-
-    subject: Subject
-    period: Period
-    metrics: dict[str, Any]
-    scored: list[Scored]
-    total: Decimal
-    values: Mapping[str, Any] = field(default_factory=dict)
-    ranks: dict[str, int] = field(default_factory=dict)
-    feedback: list[str] = field(default_factory=list)
-    lines: list[Line] = field(default_factory=list)
-    honors: list[str] = field(default_factory=list)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.subject.id, self.period.id)
-
-    def names(self) -> dict[str, Any]:
-        names = dict(self.metrics)
-        for scored in self.scored:
-            names.update(indicator_names(scored))
-        return names
-
-    def result_names(self, ruleset: Ruleset) -> dict[str, Any]:
-        """Every name a result-level expression may read: indicators, metrics, total, grade."""
-        grade = grade_of(self.total, ruleset.grades)
-        return {**self.names(), "total": self.total, "grade": grade.grade if grade else None}
-
-    @property
-    def payout(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal(0))
 
 
 @dataclass
@@ -85,19 +51,6 @@ def select_periods(ruleset: Ruleset, wanted: Sequence[str]) -> tuple[Period, ...
                 f"(periods: {', '.join(ids)})"
             )
     return tuple(p for p in periods if p.id in wanted)
-
-
-def all_aggregations(ruleset: Ruleset) -> list[Aggregation]:
-    aggs = [m.aggregation for m in ruleset.metrics.values()]
-    aggs += [i.actual for i in ruleset.indicators if isinstance(i.actual, Aggregation)]
-    return aggs + [a for i in ruleset.incentives if (a := record_payout(i)) is not None]
-
-
-def metric_values(ruleset: Ruleset, values: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        mid: values.get(m.aggregation.rule, empty_value(m.aggregation))
-        for mid, m in ruleset.metrics.items()
-    }
 
 
 def make_row(
@@ -154,9 +107,8 @@ def add_feedback(ruleset: Ruleset, row: Row) -> None:
             row.feedback.append(item.message.render(names))
 
 
-def to_result(ruleset: Ruleset, row: Row) -> SubjectResult:
-    grade = grade_of(row.total, ruleset.grades)
-    indicators = {
+def indicator_results(ruleset: Ruleset, scored: list[Scored]) -> dict[str, IndicatorResult]:
+    return {
         s.indicator.id: IndicatorResult(
             id=s.indicator.id,
             name=s.indicator.name,
@@ -167,8 +119,28 @@ def to_result(ruleset: Ruleset, row: Row) -> SubjectResult:
             score=s.score,
             weight=s.indicator.weight,
         )
-        for s in sorted(row.scored, key=lambda s: ruleset.indicators.index(s.indicator))
+        for s in sorted(scored, key=lambda s: ruleset.indicators.index(s.indicator))
     }
+
+
+def group_result(ruleset: Ruleset, row: GroupRow) -> GroupResult:
+    grade = grade_of(row.total, ruleset.grades)
+    return GroupResult(
+        group=row.group,
+        value=row.value,
+        period=row.period.id,
+        members=tuple(m.subject.id for m in row.members),
+        indicators=indicator_results(ruleset, row.scored),
+        metrics=row.metrics,
+        total=row.total,
+        grade=grade.grade if grade else None,
+        warnings=tuple(w for s in row.scored for w in s.warnings),
+    )
+
+
+def to_result(ruleset: Ruleset, row: Row) -> SubjectResult:
+    grade = grade_of(row.total, ruleset.grades)
+    indicators = indicator_results(ruleset, row.scored)
     return SubjectResult(
         subject=row.subject.id,
         name=row.subject.name,
@@ -217,6 +189,9 @@ def evaluate(ruleset: Ruleset, registry: Registry, period_ids: Sequence[str] = (
         make_row(ruleset, s, p, values, targets, all_periods) for p in periods for s in subjects
     ]
     add_ranks(ruleset, rows)
+    register_members(store, subjects, ruleset.subjects.groups)
+    groups = group_rows(ruleset, store, rows, periods)
+    attach_group_names(rows, groups)
     add_incentives(ruleset, rows)
     for row in rows:
         add_feedback(ruleset, row)
@@ -228,6 +203,7 @@ def evaluate(ruleset: Ruleset, registry: Registry, period_ids: Sequence[str] = (
         money_places=minor_units(ruleset.currency),
         periods=tuple(p.id for p in periods),
         rows=tuple(to_result(ruleset, r) for r in rows),
+        groups=tuple(group_result(ruleset, g) for g in groups),
     )
     notes = [*store.notes, *unmatched_owners(store, ruleset, subjects)]
     return Run(ruleset, periods, store, rows, results, notes)

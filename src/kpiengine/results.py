@@ -46,6 +46,21 @@ class SubjectResult:
 
 
 @dataclass(frozen=True)
+class GroupResult:
+    """A group's result in one period: members' records together, scored on the sums."""
+
+    group: str
+    value: str
+    period: str
+    members: tuple[str, ...]
+    indicators: Mapping[str, IndicatorResult]
+    metrics: Mapping[str, Value]
+    total: Decimal
+    grade: str | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Results:
     """A whole run: the ruleset it came from, its periods and its rows in a stable order."""
 
@@ -56,6 +71,7 @@ class Results:
     money_places: int
     periods: tuple[str, ...]
     rows: tuple[SubjectResult, ...]
+    groups: tuple[GroupResult, ...] = ()
 
 
 def json_number(value: Decimal) -> int | float:
@@ -104,6 +120,20 @@ def row_document(row: SubjectResult, places: int) -> dict[str, Any]:
     }
 
 
+def group_document(row: GroupResult) -> dict[str, Any]:
+    return {
+        "group": row.group,
+        "value": row.value,
+        "period": row.period,
+        "members": list(row.members),
+        "indicators": {k: indicator_document(v) for k, v in row.indicators.items()},
+        "metrics": {k: json_value(v) for k, v in row.metrics.items()},
+        "total": float(row.total),
+        "grade": row.grade,
+        "warnings": list(row.warnings),
+    }
+
+
 def results_document(results: Results) -> dict[str, Any]:
     """The JSON results document (DESIGN §4); the same results always give the same document."""
     return {
@@ -111,4 +141,5 @@ def results_document(results: Results) -> dict[str, Any]:
         "ruleset": {"name": results.ruleset_name, "sha256": results.ruleset_sha256},
         "periods": list(results.periods),
         "results": [row_document(r, results.money_places) for r in results.rows],
+        "groups": [group_document(g) for g in results.groups],
     }

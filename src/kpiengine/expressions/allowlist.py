@@ -228,9 +228,12 @@ class _Checker:
                 "field names; indicator.field such as revenue.actual is for indicator-level "
                 "expressions"
             )
-        if not isinstance(node.value, ast.Name):
-            raise Refusal("after a dot only indicator.field is allowed, e.g. revenue.actual")
-        if node.value.id.startswith("_") or node.attr.startswith("_"):
+        if not _indicator_reference(node):
+            raise Refusal(
+                "after a dot only indicator.field is allowed, e.g. revenue.actual "
+                "(or group.indicator.field for a group's result, e.g. team.revenue.attainment)"
+            )
+        if any(part.startswith("_") for part in dotted(node).split(".")):
             raise Refusal(f"'{dotted(node)}': names starting with '_' are not allowed")
         if node.attr not in INDICATOR_FIELDS:
             hint = did_you_mean(node.attr, INDICATOR_FIELDS)
@@ -265,6 +268,18 @@ _HANDLERS: dict[type[ast.AST], Callable[[_Checker, Any], Kind]] = {
     ast.Attribute: _Checker.attribute,
     ast.Constant: _Checker.constant,
 }
+
+
+def _indicator_reference(node: ast.Attribute) -> bool:
+    """indicator.field, or group.indicator.field (the middle part is not itself a field)."""
+    base = node.value
+    if isinstance(base, ast.Name):
+        return True
+    return (
+        isinstance(base, ast.Attribute)
+        and isinstance(base.value, ast.Name)
+        and base.attr not in INDICATOR_FIELDS
+    )
 
 
 def _refused_node(node: ast.expr) -> str:

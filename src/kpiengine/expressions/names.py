@@ -6,9 +6,14 @@ import ast
 
 
 def dotted(node: ast.Attribute) -> str:
-    """`revenue.actual` for the checked form Name.attr."""
-    base = node.value.id if isinstance(node.value, ast.Name) else "?"
-    return f"{base}.{node.attr}"
+    """`revenue.actual` or `team.revenue.actual`: the checked forms Name.attr, Name.attr.attr."""
+    parts = [node.attr]
+    value = node.value
+    while isinstance(value, ast.Attribute):
+        parts.append(value.attr)
+        value = value.value
+    parts.append(value.id if isinstance(value, ast.Name) else "?")
+    return ".".join(reversed(parts))
 
 
 def names_of(tree: ast.AST) -> frozenset[str]:

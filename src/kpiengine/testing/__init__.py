@@ -1,0 +1,36 @@
+"""The plugin author kit: the contract a kpiengine source keeps, as tests you run with pytest.
+
+```python
+from kpiengine.testing import SourceContract
+
+class TestMySource(SourceContract):
+    source_class = MySource
+    columns = {"owner": "string", "amount": "number", "closed_on": "date"}
+
+    @pytest.fixture
+    def options(self, tmp_path):
+        return {"path": str(make_sample_file(tmp_path))}
+```
+
+Also here: `loopback_only()`, the guard the contract runs every test under (sockets may reach
+this machine only), and `run_results()`, a whole `kpiengine run` in-process for end-to-end tests.
+Needs pytest, which your tests use anyway; kpiengine itself does not import this package.
+"""
+
+from __future__ import annotations
+
+from kpiengine.testing.contract import SourceContract
+from kpiengine.testing.network import NetworkGuard, NetworkRefusedError, is_loopback, loopback_only
+from kpiengine.testing.runs import run_results
+from kpiengine.testing.tables import carries, fetch_table
+
+__all__ = [
+    "NetworkGuard",
+    "NetworkRefusedError",
+    "SourceContract",
+    "carries",
+    "fetch_table",
+    "is_loopback",
+    "loopback_only",
+    "run_results",
+]
