@@ -18,9 +18,9 @@ from kpiengine.periods import Period, calendar_periods
 from kpiengine.plugins import Registry
 from kpiengine.ranking import ranks_within
 from kpiengine.results import GroupResult, IndicatorResult, Results, SubjectResult
-from kpiengine.rows import Row, all_aggregations, metric_values
+from kpiengine.rows import GroupRow, Row, all_aggregations, metric_values
 from kpiengine.ruleset import Ruleset
-from kpiengine.scoring import grade_of, score_indicators
+from kpiengine.scoring import Scored, grade_of, score_indicators
 from kpiengine.store import Store, open_store
 from kpiengine.subjects import Subject, load_subjects
 from kpiengine.suggest import did_you_mean

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from kpiengine.engine import Row, Run
+from kpiengine.engine import Run
 from kpiengine.errors import KpiEngineError
 from kpiengine.expressions import Expression, where_sql
 from kpiengine.periods import Period
+from kpiengine.rows import Row
 from kpiengine.ruleset import Aggregation, Grade
 from kpiengine.scoring import Scored, grade_of
 from kpiengine.sql import ident
