@@ -136,7 +136,9 @@ def resolve_target(
     if exact:
         return ResolvedTarget(_parse(ind, exact[-1], subject), f"{period.id} target")
     found = _split_or_constant(ind, subject, period, rows, periods, config)
-    return prorated(found, ind, start, period, config) if found else None
+    if found is not None:
+        return prorated(found, ind, start, period, config)
+    return _sum_of_shorter(ind, subject, period, rows)
 
 
 def _split_or_constant(
@@ -162,7 +164,7 @@ def _split_or_constant(
         return ResolvedTarget(split, how)
     if ind.target is not None:
         return ResolvedTarget(ind.target, "the ruleset's target")
-    return _sum_of_shorter(ind, subject, period, rows)
+    return None
 
 
 def _sum_of_shorter(
