@@ -31,14 +31,15 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-import yaml
 from simpleeval import EvalWithCompoundTypes
+
+from plan import load_yaml
 
 FIELD_TYPES = {"amount": Decimal, "value": Decimal, "created_on": date, "closed_on": date}
 """How the loop types a record's text (every other field stays text)."""
@@ -88,7 +89,7 @@ class Plan:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.doc = load_yaml(path)
         self.evaluator = EvalWithCompoundTypes()
         self.year = int(self.doc["calendar"]["year"])
         if self.doc["calendar"]["frequency"] != "month":
@@ -108,6 +109,8 @@ class Plan:
         if spec["source"] != "deals" or any(f in spec for f in ("min", "max", "last")):
             raise SystemExit(f"{mid}: the loop baseline measures sum/count/avg over deals only")
         value = None if spec[func] == "*" else str(spec[func])
+        if value is not None and FIELD_TYPES.get(value) is not Decimal:
+            raise SystemExit(f"{mid}: the loop baseline sums and averages a number field only")
         return Measure(mid, func, value, self.parse(spec.get("where")), spec["date"])
 
     def evaluate(self, parsed: Any, names: Mapping[str, Any]) -> Any:
@@ -259,9 +262,13 @@ def competition_ranks(rows: list[dict[str, Any]], value: Any, group: str | None)
     values = [value(r) for r in rows]
     for key, v in zip(keys, values, strict=True):
         buckets[key].append(v)
-    for bucket in buckets.values():
-        bucket.sort(reverse=True)
-    return [buckets[k].index(v) + 1 for k, v in zip(keys, values, strict=True)]
+    first: dict[tuple[str, str], dict[Any, int]] = {}
+    for key, bucket in buckets.items():
+        positions: dict[Any, int] = {}
+        for position, v in enumerate(sorted(bucket, reverse=True), start=1):
+            positions.setdefault(v, position)
+        first[key] = positions
+    return [first[k][v] for k, v in zip(keys, values, strict=True)]
 
 
 # -- incentives --------------------------------------------------------------------------------
@@ -335,8 +342,9 @@ def text(value: Any) -> str:
         for prime in (2, 5):
             while denominator % prime == 0:
                 denominator //= prime
-        if denominator == 1:
-            return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+        if denominator == 1:  # a terminating decimal: print all of it
+            with localcontext(prec=80):
+                return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
         return repr(float(value))
     return str(value)
 

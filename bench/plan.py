@@ -9,6 +9,7 @@ otherwise a changed weight would show up as a "disagreement" between kpiengine a
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,25 @@ WHERE = {
 
 RULESET = Path(__file__).with_name("ruleset.yaml")
 
+_BOOL = "tag:yaml.org,2002:bool"
+
+
+class PlanLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: `on`, `off`, `yes`, `no` stay text — `tiers: {on: …}` is a key."""
+
+
+PlanLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+PlanLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=PlanLoader)  # noqa: S506 (safe)
+
 
 def _num(value: Any) -> Decimal:
     return Decimal(str(value))
@@ -99,7 +119,9 @@ def _incentive_facts(doc: dict[str, Any]) -> dict[str, Any]:
     by_id = {i["id"]: i for i in doc.get("incentives", [])}
     commission = by_id["commission"]
     return {
+        "base": commission["base"],
         "tiers": [(_num(r["from"]), _num(r["rate"])) for r in commission["tiers"]["rates"]],
+        "on": commission["tiers"]["on"],
         "mode": commission["tiers"]["mode"],
         "gate": commission["gate"],
         "cap": _num(commission["cap"]),
@@ -110,7 +132,9 @@ def _incentive_facts(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _expected_incentives() -> dict[str, Any]:
     return {
+        "base": "revenue.actual",
         "tiers": TIERS,
+        "on": "revenue.attainment",
         "mode": "marginal",
         "gate": f"won_deals >= {COMMISSION_GATE_MIN_WON}",
         "cap": COMMISSION_CAP,
@@ -121,7 +145,7 @@ def _expected_incentives() -> dict[str, Any]:
 
 def drift(path: Path = RULESET) -> list[str]:
     """Where the ruleset's numbers differ from the constants above (empty when they agree)."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = load_yaml(path)
     found = {ind["id"]: _indicator_facts(ind) for ind in doc["indicators"]}
     problems = [
         f"indicator {iid}: ruleset {found.get(iid)} != baselines {_expected_indicator(iid)}"

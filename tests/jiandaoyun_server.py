@@ -398,3 +398,11 @@ def deal_record(owner: str, amount: Any, stage: str, day: str) -> dict[str, Any]
         "createTime": "2025-01-01T00:00:00.000Z",
         "updateTime": "2025-01-01T00:00:00.000Z",
     }
+
+
+def quick_policy(sleeps: list[float] | None = None, attempts: int = 4) -> Any:
+    """A retry policy for tests: the same logic, waits recorded instead of slept."""
+    from kpiengine import RetryPolicy
+
+    record = sleeps.append if sleeps is not None else (lambda seconds: None)
+    return RetryPolicy(attempts=attempts, base_delay=1.0, max_delay=5.0, sleep=record)

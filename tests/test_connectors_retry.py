@@ -1,10 +1,10 @@
-"""The toolkit's retries: backoff with jitter, Retry-After honoured, bounded, permanent not retried."""
+"""The toolkit's retries: backoff with jitter, Retry-After honoured, bounded, refusals final."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from kpiengine import Refused, RetriesExhausted, RetryPolicy, Retryable, with_retries
+from kpiengine import Refused, RetriesExhausted, Retryable, RetryPolicy, with_retries
 
 
 def policy(sleeps, **kwargs):

@@ -96,7 +96,7 @@ def add_incentives(ruleset: Ruleset, rows: list[Row]) -> None:
         for key, row in by_key.items():
             line = evaluate_line(inc, names[key], row.values, key in chosen, ruleset, places)
             row.lines.append(line)
-            if key in chosen:
+            if key in chosen and line.applies:  # a failed gate withholds the title too
                 row.honors.append(inc.name)
 
 

@@ -147,7 +147,8 @@ def show_preview(preview: Preview, console: Console) -> None:
     """A table on a terminal, tab-separated text otherwise; then the record count."""
     if console.is_terminal:
         console.print(rich_table(preview))
-    else:
-        for line in plain_lines(preview):
-            console.print(line, markup=False, highlight=False, soft_wrap=True, emoji=False)
-    console.print(summary(preview), markup=False, highlight=False, soft_wrap=True)
+        console.print(summary(preview), markup=False, highlight=False)
+        return
+    # Written as is: Rich would turn the tabs into spaces.
+    for line in [*plain_lines(preview), summary(preview)]:
+        console.file.write(line + "\n")

@@ -66,7 +66,10 @@ def marginal_sql(
     weighted = " + ".join(terms)
     if on == base:
         return f"({weighted})"
-    return f"CASE WHEN {on} > 0 THEN CAST({base} AS DOUBLE) * ({weighted}) / {on} ELSE 0 END"
+    # DuckDB divides decimals in DOUBLE; each record's payout is brought back to an exact
+    # decimal at 8 places (far below a cent, far above DOUBLE's error) before it is summed.
+    ratio = f"CAST({base} AS DOUBLE) * ({weighted}) / {on}"
+    return f"CASE WHEN {on} > 0 THEN CAST(ROUND({ratio}, 8) AS DECIMAL(38, 8)) ELSE 0 END"
 
 
 def flat_sql(on: str, base: str, rates: Sequence[Rate], literal: Callable[[Decimal], str]) -> str:

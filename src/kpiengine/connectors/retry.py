@@ -8,6 +8,7 @@ instead of hanging.
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,15 +56,15 @@ class _Backoff(tenacity.wait.wait_base):
     """Exponential backoff with jitter, or the wait the vendor asked for."""
 
     def __init__(self, policy: RetryPolicy) -> None:
-        self.backoff = tenacity.wait_exponential_jitter(
-            initial=policy.base_delay, max=policy.max_delay, jitter=policy.base_delay
-        )
+        self.policy = policy
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         failure = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(failure, Retryable) and failure.retry_after is not None:
             return max(failure.retry_after, 0.0)
-        return float(self.backoff(retry_state))
+        base = self.policy.base_delay
+        exponent = min(retry_state.attempt_number - 1, 30)
+        return min(self.policy.max_delay, base * 2.0**exponent + random.uniform(0, base))
 
 
 class _WaitBudget(tenacity.stop.stop_base):
