@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-PARTS = ("groups", "scores", "total", "grade", "ranks", "payout", "honors", "warnings", "feedback")
+PARTS = (
+    "groups",
+    "scores",
+    "total",
+    "grade",
+    "ranks",
+    "payout",
+    "honors",
+    "warnings",
+    "feedback",
+    "group_results",
+)
 """What the console can show besides ID and name; all of it unless `show` picks some."""
 
 OUTPUT_OPTIONS: dict[str, Any] = {

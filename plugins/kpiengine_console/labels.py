@@ -14,6 +14,8 @@ ENGLISH: Mapping[str, str] = {
     "warning": "warning",
     "feedback": "feedback",
     "honor": "honor",
+    "group": "group",
+    "members": "members",
 }
 
 CHINESE: Mapping[str, str] = {
@@ -26,6 +28,8 @@ CHINESE: Mapping[str, str] = {
     "warning": "提醒",
     "feedback": "建议",
     "honor": "荣誉",
+    "group": "组",
+    "members": "人数",
 }
 
 

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from kpiengine import Results
 from kpiengine_console.console_options import PARTS
-from kpiengine_console.scorecard import notes, period_table, view_of
+from kpiengine_console.scorecard import group_table, notes, period_table, view_of
 
 
 def periods_of(results: Results) -> list[str]:
@@ -26,3 +26,6 @@ def render(results: Results, console: Console, show: Collection[str] = PARTS) ->
         console.print(period_table(f"{results.ruleset_name} — {period}", rows, view))
         for line in notes(rows, view):
             console.print(line)
+        groups = [g for g in results.groups if g.period == period]
+        if groups and "group_results" in view.show:
+            console.print(group_table(f"{results.ruleset_name} — {period} (groups)", groups, view))

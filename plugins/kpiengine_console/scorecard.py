@@ -9,7 +9,7 @@ from functools import partial
 from rich.table import Table
 from rich.text import Text
 
-from kpiengine import Results, SubjectResult
+from kpiengine import GroupResult, Results, SubjectResult
 from kpiengine_console.labels import labels_for
 from kpiengine_console.numbers import money_text, score_text
 
@@ -104,6 +104,25 @@ def period_table(title: str, rows: Sequence[SubjectResult], view: View) -> Table
     for row in rows:
         table.add_row(*(Text(col.cell(row)) for col in cols))
     return table
+
+
+def group_table(title: str, groups: Sequence[GroupResult], view: View) -> Table:
+    """Each group's result in one period: the members together, scored on the sums."""
+    w = view.words
+    table = Table(title=Text(title))
+    headers = [w["group"], w["members"], *view.indicators.values(), w["total"], w["grade"]]
+    for index, header in enumerate(headers):
+        table.add_column(Text(header), justify="left" if index == 0 else "right")
+    for g in groups:
+        scores = [_group_score(g, i) for i in view.indicators]
+        cells = [f"{g.group} {g.value}", str(len(g.members)), *scores, score_text(g.total)]
+        table.add_row(*(Text(c) for c in [*cells, g.grade or ""]))
+    return table
+
+
+def _group_score(group: GroupResult, indicator: str) -> str:
+    found = group.indicators.get(indicator)
+    return "" if found is None else score_text(found.score)
 
 
 def notes(rows: Sequence[SubjectResult], view: View) -> list[Text]:

@@ -33,7 +33,13 @@ from kpiengine.errors import (
 )
 from kpiengine.hookspecs import hookimpl
 from kpiengine.output import Output
-from kpiengine.results import IndicatorResult, Results, SubjectResult, results_document
+from kpiengine.results import (
+    GroupResult,
+    IndicatorResult,
+    Results,
+    SubjectResult,
+    results_document,
+)
 from kpiengine.source import FetchRequest, FieldType, Source
 
 __version__ = "0.1.0"
@@ -43,6 +49,7 @@ __all__ = [
     "ExpressionError",
     "FetchRequest",
     "FieldType",
+    "GroupResult",
     "IndicatorResult",
     "JsonApi",
     "KpiEngineError",
