@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -32,6 +32,18 @@ class FetchRequest:
     base_dir: Path = field(default_factory=Path.cwd)
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What changed at the vendor since a cached snapshot (incremental refresh)."""
+
+    upserts: pa.Table
+    """New and modified records, with the same columns a full fetch returns."""
+    deleted: frozenset[str] = frozenset()
+    """Ids of records deleted or archived since the snapshot."""
+    watermark: datetime | None = None
+    """The newest modification time seen; the next refresh asks for changes after it."""
+
+
 class Source:
     """Base class of source plugins; register subclasses in `register_sources`."""
 
@@ -53,6 +65,17 @@ class Source:
 
     def fields(self) -> Mapping[str, FieldType] | None:
         """The columns this source provides, if it can tell cheaply; None when unknown."""
+        return None
+
+    id_column: ClassVar[str | None] = None
+    """The column that identifies a record, for merging incremental changes (e.g. "id")."""
+
+    def fetch_changes(self, request: FetchRequest, since: datetime) -> Changes | None:
+        """Records changed since `since` (None: this source cannot tell; fetch everything).
+
+        Implement it where the API can filter by modification time (Salesforce SystemModstamp,
+        HubSpot hs_lastmodifieddate, Zoho Modified_Time) and set `id_column`.
+        """
         return None
 
     def fetch(self, request: FetchRequest) -> pa.Table | Iterable[pa.RecordBatch]:
