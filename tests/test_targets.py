@@ -1,5 +1,5 @@
 from datetime import date
-from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -13,15 +13,15 @@ Q1 = parse_period("2025-Q1")
 @pytest.mark.parametrize(
     ("start", "how", "share"),
     [
-        (None, "months", Decimal(1)),
-        (date(2024, 6, 1), "months", Decimal(1)),
-        (date(2025, 3, 1), "months", Decimal(1) / 3),
-        (date(2025, 3, 15), "months", Decimal(1) / 3),
-        (date(2025, 3, 16), "months", Decimal(0)),
-        (date(2025, 2, 10), "months", Decimal(2) / 3),
-        (date(2025, 3, 1), "days", Decimal(31) / 90),
-        (date(2025, 4, 1), "days", Decimal(0)),
-        (date(2025, 3, 1), None, Decimal(1)),
+        (None, "months", Fraction(1)),
+        (date(2024, 6, 1), "months", Fraction(1)),
+        (date(2025, 3, 1), "months", Fraction(1, 3)),
+        (date(2025, 3, 15), "months", Fraction(1, 3)),
+        (date(2025, 3, 16), "months", Fraction(0)),
+        (date(2025, 2, 10), "months", Fraction(2, 3)),
+        (date(2025, 3, 1), "days", Fraction(31, 90)),
+        (date(2025, 4, 1), "days", Fraction(0)),
+        (date(2025, 3, 1), None, Fraction(1)),
     ],
 )
 def test_share_of_the_period_on_board(start, how, share):

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from kpiengine.errors import SourceError
 from kpiengine.periods import Period, parse_period
@@ -23,6 +24,9 @@ class ResolvedTarget:
     value: Target
     how: str
     """How it was found, for `explain`: "2025: 4000000 split evenly over 4 periods = 1000000"."""
+    whole: Decimal | None = None
+    """The longer period's target this is a share of, so later shares multiply exactly."""
+    share: Fraction = Fraction(1)
 
 
 @dataclass(frozen=True)
@@ -62,41 +66,45 @@ def _parse(ind: Indicator, row: TargetRow, subject: str) -> Target:
         ) from None
 
 
-def _share(period: Period, longer: Period, periods: Sequence[Period], config: Targets) -> Decimal:
+def scaled(whole: Decimal, share: Fraction) -> Decimal:
+    """whole × share with a single division: 2,480,000 × 59/248 is exactly 590,000."""
+    return whole * share.numerator / share.denominator
+
+
+def _share(period: Period, longer: Period, periods: Sequence[Period], config: Targets) -> Fraction:
     if config.split == "workdays":
-        return Decimal(workdays(period.start, period.end)) / Decimal(
-            workdays(longer.start, longer.end)
-        )
+        total = workdays(longer.start, longer.end)
+        return Fraction(workdays(period.start, period.end), total) if total else Fraction(0)
     inside = [p for p in periods if longer.contains(p)]
     if config.split == "weights":
         weights = dict(zip((p.id for p in periods), config.weights, strict=False))
-        total = sum((weights.get(p.id, Decimal(0)) for p in inside), Decimal(0))
-        return weights.get(period.id, Decimal(0)) / total if total else Decimal(0)
-    return Decimal(1) / Decimal(len(inside))
+        total = sum((Fraction(weights.get(p.id, Decimal(0))) for p in inside), Fraction(0))
+        return Fraction(weights.get(period.id, Decimal(0))) / total if total else Fraction(0)
+    return Fraction(1, len(inside))
 
 
-def _split_text(config: Targets, share: Decimal, period: Period, longer: Period) -> str:
+def _split_text(config: Targets, share: Fraction, period: Period, longer: Period) -> str:
     if config.split == "weights":
-        return f"by weights ({tidy(share)} of it)"
+        return f"by weights ({share} of it)"
     if config.split == "workdays":
         days, total = workdays(period.start, period.end), workdays(longer.start, longer.end)
         return f"by working days ({days} of {total})"
     return f"evenly over {round(1 / share)} periods"
 
 
-def on_board(start: date | None, period: Period, how: str | None) -> Decimal:
+def on_board(start: date | None, period: Period, how: str | None) -> Fraction:
     """The share of the period a person who started on `start` was on board.
 
     months: the months in which they were on board by the 15th count; days: days on board.
     """
     if how is None or start is None or start <= period.start:
-        return Decimal(1)
+        return Fraction(1)
     if start >= period.end:
-        return Decimal(0)
+        return Fraction(0)
     if how == "days":
-        return Decimal((period.end - start).days) / Decimal(period.days)
+        return Fraction((period.end - start).days, period.days)
     months = [period_month(period, n) for n in range(period.months)]
-    return Decimal(sum(1 for m in months if start <= m.replace(day=15))) / Decimal(period.months)
+    return Fraction(sum(1 for m in months if start <= m.replace(day=15)), period.months)
 
 
 def period_month(period: Period, n: int) -> date:
@@ -108,13 +116,15 @@ def prorated(
     target: ResolvedTarget, ind: Indicator, start: date | None, period: Period, config: Targets
 ) -> ResolvedTarget:
     """Additive targets shrink for someone who joined during the period; others stay."""
-    share = on_board(start, period, config.prorate)
-    if share == 1 or not ind.additive or not isinstance(target.value, Decimal):
+    board = on_board(start, period, config.prorate)
+    if board == 1 or not ind.additive or not isinstance(target.value, Decimal):
         return target
-    value = target.value * share
+    whole = target.whole if target.whole is not None else target.value
+    share = target.share * board
+    value = scaled(whole, share)
     unit = "days" if config.prorate == "days" else "months"
-    how = f"{target.how}; × {tidy(share)} on board ({unit}, started {start}) = {tidy(value)}"
-    return ResolvedTarget(value, how)
+    how = f"{target.how}; × {board} on board ({unit}, started {start}) = {tidy(value)}"
+    return ResolvedTarget(value, how, whole, share)
 
 
 def resolve_target(
@@ -158,10 +168,10 @@ def _split_or_constant(
                 value, f"{row.period.id} target, applies to each period as written"
             )
         share = _share(period, row.period, periods, config)
-        split = value * share
+        split = scaled(value, share)
         split_how = _split_text(config, share, period, row.period)
         how = f"{row.period.id} target {tidy(value)} split {split_how} = {tidy(split)}"
-        return ResolvedTarget(split, how)
+        return ResolvedTarget(split, how, value, share)
     if ind.target is not None:
         return ResolvedTarget(ind.target, "the ruleset's target")
     return None
