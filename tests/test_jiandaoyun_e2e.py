@@ -7,7 +7,6 @@ included; and the output plugin writes the results into a form, updating them on
 
 import json
 import logging
-import textwrap
 from decimal import Decimal
 
 import pytest
@@ -241,3 +240,18 @@ def test_the_shipped_example_validates_without_its_key(monkeypatch):
     monkeypatch.delenv("JDY_API_KEY", raising=False)
     result = invoke("validate", ROOT / "rulesets" / "examples" / "jiandaoyun.yaml")
     assert result.exit_code == 0, result.output
+
+
+def test_preview_shows_the_records_by_engine_name_without_the_key(jdy, tmp_path):
+    result = invoke("preview", "--ruleset", write_plan(tmp_path, jdy), "--source", "deals")
+    assert result.exit_code == 0, result.output
+    assert "zhangsan" in result.stdout and "1100000" in result.stdout
+    assert jdy.api_key not in result.stdout + result.stderr
+
+
+def test_explain_traces_the_jiandaoyun_records_without_the_key(jdy, tmp_path):
+    plan = write_plan(tmp_path, jdy)
+    result = invoke("explain", "--ruleset", plan, "--subject", "zhangsan", "--period", "2025-Q1")
+    assert result.exit_code == 0, result.output
+    assert "amount=380000" in result.stdout and "amount=520000" in result.stdout
+    assert jdy.api_key not in result.stdout + result.stderr

@@ -37,7 +37,7 @@ Row = dict[str, Value]
 def cell(value: Value, widget: Widget) -> Any:
     """A result value as the form field takes it: numbers for number fields, text otherwise."""
     if widget.type == "number":
-        return value if isinstance(value, Decimal) else None
+        return _as_number(value)
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -47,9 +47,18 @@ def cell(value: Value, widget: Widget) -> Any:
     return value
 
 
+def _as_number(value: Value) -> Decimal | None:
+    if isinstance(value, Decimal):
+        return value
+    try:  # money comes as text with its minor-unit places
+        return Decimal(value) if isinstance(value, str) and value else None
+    except ArithmeticError:
+        return None
+
+
 def key_text(value: Value) -> str:
     """A key value as it reads back from the form."""
-    return cell(value, Widget("", "", "", "text")) or ""
+    return str(cell(value, Widget("", "", "", "text")) or "")
 
 
 class JiandaoyunOutput(Output):

@@ -9,8 +9,9 @@ from kpiengine import SubjectResult
 Value = Decimal | str | bool | None
 
 
-def _money(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places))
+def _money(value: Decimal, places: int) -> str:
+    """Money as text with exactly the currency's minor-unit places, as in the JSON results."""
+    return f"{value:.{places}f}"
 
 
 def _indicators(row: SubjectResult) -> dict[str, Value]:

@@ -17,5 +17,6 @@ def zone_of(options: Mapping[str, Any], who: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise Refused(
-            f"{who}: timezone '{name}' is not a time zone — write a name such as Asia/Shanghai"
+            f"{who}: timezone '{name}' is not a time zone this computer knows — write a name "
+            "such as Asia/Shanghai (on a system without time zone data: pip install tzdata)"
         ) from None
