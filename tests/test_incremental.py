@@ -22,5 +22,5 @@ def test_no_changes_keep_the_snapshot():
 
 
 def test_a_missing_id_column_is_a_source_error():
-    with pytest.raises(SourceError, match="source 'crm'.*'id'"):
+    with pytest.raises(SourceError, match=r"source 'crm'.*'id'"):
         merge(pa.table({"x": [1]}), Changes(pa.table({"x": [2]})), "id", "crm")

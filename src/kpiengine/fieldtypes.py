@@ -111,6 +111,20 @@ def _record_incentive_fields(ruleset: Ruleset, needed: dict[str, dict[str, Field
                 _merge(source, name, "number" if kind == "string" else kind)
 
 
+def record_dates(ruleset: Ruleset) -> dict[str, frozenset[str]]:
+    """source id → the fields that place its records in periods (what a connector may filter on).
+
+    Other date fields, such as a subject's start date, must not be filtered by the period.
+    """
+    dates: dict[str, set[str]] = defaultdict(set)
+    aggs = [a for a, _ in _aggregations(ruleset)]
+    aggs += [i.tiers.records for i in ruleset.incentives if i.tiers and i.tiers.records]
+    for agg in aggs:
+        if agg.date:
+            dates[agg.source].add(agg.date)
+    return {source: frozenset(names) for source, names in dates.items()}
+
+
 def _aggregations(ruleset: Ruleset) -> Iterator[tuple[Aggregation, bool]]:
     for metric in ruleset.metrics.values():
         yield metric.aggregation, False

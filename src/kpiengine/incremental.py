@@ -12,7 +12,9 @@ from kpiengine.source import Changes
 def merge(snapshot: pa.Table, changes: Changes, id_column: str, source_id: str) -> pa.Table:
     """The snapshot without deleted or changed records, then the changed ones: one row per id."""
     if id_column not in snapshot.column_names or id_column not in changes.upserts.column_names:
-        raise SourceError(f"source '{source_id}': incremental changes need the '{id_column}' column")
+        raise SourceError(
+            f"source '{source_id}': incremental changes need the '{id_column}' column"
+        )
     upserts = changes.upserts.cast(snapshot.schema) if changes.upserts.num_rows else None
     gone = pa.array(sorted(changes.deleted | _ids(changes.upserts, id_column)), pa.string())
     ids = pc.cast(snapshot[id_column], pa.string())

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from kpiengine.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.envvars import resolve
+from kpiengine.fieldtypes import record_dates
 from kpiengine.errors import SourceError
 from kpiengine.plugins import Registry
 from kpiengine.ruleset import Ruleset, SourceSpec
@@ -74,14 +75,18 @@ def _view_sql(spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table
 
 
 def fetch_request(
-    source: Source, spec: SourceSpec, wanted: Mapping[str, FieldType], span: tuple[date, date]
+    source: Source,
+    spec: SourceSpec,
+    wanted: Mapping[str, FieldType],
+    span: tuple[date, date],
+    dates: frozenset[str] = frozenset(),
 ) -> FetchRequest:
-    """What to ask the source for: the ruleset's fields as its own columns, and the period span."""
-    dates = frozenset(spec.column(n) for n, kind in wanted.items() if kind == "date")
+    """What to ask the source for: the ruleset's fields as its own columns, and the period span
+    with the fields that date its records (engine names in `dates`)."""
     return FetchRequest(
         source_id=spec.id,
         columns={spec.column(n): k for n, k in wanted.items()},
-        date_columns=dates,
+        date_columns=frozenset(spec.column(n) for n in dates),
         start=span[0],
         end=span[1],
         base_dir=source.base_dir,
@@ -109,8 +114,9 @@ def fetch_source(
     wanted: Mapping[str, FieldType],
     span: tuple[date, date],
     cache: SourceCache | None = None,
+    dates: frozenset[str] = frozenset(),
 ) -> None:
-    request = fetch_request(source, spec, wanted, span)
+    request = fetch_request(source, spec, wanted, span, dates)
     fetched = fetch_records(source, spec, request, cache)
     table = fetched.table
     store.con.register(f"raw_{spec.id}", table)
@@ -136,8 +142,10 @@ def open_store(
     """
     store = Store(duckdb.connect(":memory:"))
     cache = active_cache(ruleset.base_dir)
+    dates = record_dates(ruleset)
     for source_id in sorted(needed):
         spec = ruleset.sources[source_id]
         source = make_source(spec, ruleset, registry)
-        fetch_source(store, source, spec, needed[source_id], span, cache)
+        wanted = needed[source_id]
+        fetch_source(store, source, spec, wanted, span, cache, dates.get(source_id, frozenset()))
     return store

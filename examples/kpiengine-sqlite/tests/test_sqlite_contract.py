@@ -1,9 +1,11 @@
 """The sqlite source keeps kpiengine's source contract: the whole suite, by subclassing it."""
 
-import pytest
-from sqlite_sample import make_database
+from typing import ClassVar
 
+import pytest
 from kpiengine.testing import SourceContract
+
+from sqlite_sample import make_database
 
 # kpiengine's own test run collects these tests too; there they skip unless the plugin is installed.
 sqlite_plugin = pytest.importorskip(
@@ -13,7 +15,12 @@ sqlite_plugin = pytest.importorskip(
 
 class TestSqliteSourceKeepsTheContract(SourceContract):
     source_class = sqlite_plugin.SqliteSource
-    columns = {"sales_rep": "string", "amount": "number", "stage": "string", "closed_on": "date"}
+    columns: ClassVar = {
+        "sales_rep": "string",
+        "amount": "number",
+        "stage": "string",
+        "closed_on": "date",
+    }
     pushdown = True
 
     @pytest.fixture

@@ -4,10 +4,10 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
-from sqlite_sample import make_csv_files, make_database
-
 from kpiengine.cli import cli
 from kpiengine.testing import run_results
+
+from sqlite_sample import make_csv_files, make_database
 
 # kpiengine's own test run collects these tests too; there they skip unless the plugin is installed.
 pytest.importorskip(

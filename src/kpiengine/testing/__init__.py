@@ -19,10 +19,20 @@ Needs pytest, which your tests use anyway; kpiengine itself does not import this
 
 from __future__ import annotations
 
-from kpiengine.testing.contract import SourceContract
-from kpiengine.testing.network import NetworkGuard, NetworkRefusedError, is_loopback, loopback_only
-from kpiengine.testing.runs import run_results
-from kpiengine.testing.tables import carries, fetch_table
+import pytest
+
+# Before the modules load, so a failed check shows the values compared, as in your own tests.
+pytest.register_assert_rewrite("kpiengine.testing.contract", "kpiengine.testing.tables")
+
+from kpiengine.testing.contract import SourceContract  # noqa: E402
+from kpiengine.testing.network import (  # noqa: E402
+    NetworkGuard,
+    NetworkRefusedError,
+    is_loopback,
+    loopback_only,
+)
+from kpiengine.testing.runs import run_results  # noqa: E402
+from kpiengine.testing.tables import carries, fetch_table  # noqa: E402
 
 __all__ = [
     "NetworkGuard",

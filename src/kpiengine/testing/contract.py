@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from kpiengine.cli import cli
 from kpiengine.errors import SourceError
 from kpiengine.plugins import ENTRY_POINT_GROUP, collect, new_manager
 from kpiengine.source import FetchRequest, FieldType, Source
@@ -213,8 +214,6 @@ class SourceContract:
 
     def test_kpiengine_plugins_lists_it(self) -> None:
         entry_point = self._entry_point()
-        from kpiengine.cli import cli
-
         result = CliRunner().invoke(cli, ["plugins"], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         assert entry_point.name in result.output, result.output

@@ -8,6 +8,8 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from kpiengine.cli import cli
+
 
 def run_results(ruleset: Path | str, *args: str) -> dict[str, Any]:
     """The JSON results of `kpiengine run --ruleset R -o json:- --no-cache ARGS…`.
@@ -15,8 +17,6 @@ def run_results(ruleset: Path | str, *args: str) -> dict[str, Any]:
     Fails the test with kpiengine's own messages when the run does not succeed. The cache is off
     so each test sees the data it set up.
     """
-    from kpiengine.cli import cli
-
     command = ["run", "--ruleset", str(ruleset), "-o", "json:-", "--no-cache", *args]
     result = CliRunner().invoke(cli, command, catch_exceptions=False)
     assert result.exit_code == 0, f"kpiengine {' '.join(command)} failed:\n{result.output}"
