@@ -174,3 +174,28 @@ def test_progress_stays_silent_when_stderr_is_not_a_terminal():
         progress.add(100)
     assert stream.getvalue() == ""
     assert progress.count == 100
+
+
+def test_a_get_sends_the_query_with_bearer_auth_and_no_body():
+    handler, seen = sequence(httpx.Response(200, json={"results": [{"amount": 1.5}]}))
+    answer = api(handler).get("/v3/owners", {"limit": 100, "after": None, "archived": "false"})
+    assert str(answer["results"][0]["amount"]) == "1.5"
+    assert seen[0].method == "GET"
+    assert seen[0].url.path == "/v3/owners"
+    assert dict(seen[0].url.params) == {"limit": "100", "archived": "false"}
+    assert seen[0].headers["Authorization"] == f"Bearer {SECRET}"
+    assert seen[0].content == b""
+
+
+def test_a_get_is_retried_and_refreshes_the_token_like_a_post():
+    tokens = iter(["first-token-1234", "second-token-5678"])
+    holder = TokenHolder(lambda: next(tokens))
+    handler, seen = sequence(
+        httpx.Response(401), httpx.Response(503), httpx.Response(200, json={"ok": True})
+    )
+    assert api(handler, tokens=holder).get("/x") == {"ok": True}
+    assert [r.headers["Authorization"] for r in seen] == [
+        "Bearer first-token-1234",
+        "Bearer second-token-5678",
+        "Bearer second-token-5678",
+    ]
