@@ -430,3 +430,20 @@ def test_a_manager_incentive_can_pay_on_the_teams_attainment(tmp_path, data):
     )
     assert row(run, "A", "2025-Q1").incentives["team_bonus"] == Decimal("1000.00")
     assert row(run, "A", "2025-Q2").incentives["team_bonus"] == Decimal("0.00")
+
+
+def test_nobody_is_champion_when_nobody_sold(tmp_path, data):
+    run = run_plan(
+        tmp_path,
+        """
+        indicators:
+          - {id: revenue, name: 销售额, weight: 100, target: 100,
+             actual: {source: deals, sum: amount, where: "stage == 'won'", date: day}}
+        incentives:
+          - {id: champion, name: 销售冠军, amount: 50,
+             honor: {rank_by: revenue.actual, within: team}}
+    """,
+    )
+    q1 = {r.subject: r.honors for r in run.results.rows if r.period == "2025-Q1"}
+    assert q1 == {"A": ("销售冠军",), "B": ("销售冠军",), "C": ()}
+    assert all(r.honors == () for r in run.results.rows if r.period == "2025-Q3")

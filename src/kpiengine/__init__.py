@@ -40,11 +40,12 @@ from kpiengine.results import (
     SubjectResult,
     results_document,
 )
-from kpiengine.source import FetchRequest, FieldType, Source
+from kpiengine.source import Changes, FetchRequest, FieldType, Source
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Changes",
     "ConfigError",
     "ExpressionError",
     "FetchRequest",

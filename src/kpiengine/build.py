@@ -47,6 +47,15 @@ def number(value: Any) -> Decimal:
         return Decimal(0)
 
 
+def known_names(known: Iterable[str]) -> str:
+    """A short reminder of what may be written: `revenue.…` stands for an indicator's fields."""
+    shown = sorted({n.rsplit(".", 1)[0] + ".…" if "." in n else n for n in known})
+    if not shown:
+        return ""
+    listed = ", ".join(shown[:12]) + (", …" if len(shown) > 12 else "")
+    return f" (known: {listed})"
+
+
 def _without_rule(exc: ExpressionError) -> str:
     """The message without its rule: a problem line already shows the path."""
     if isinstance(exc, ExpressionFailure):
@@ -77,7 +86,9 @@ class Builder:
         self.problems.append(self.doc.problem(path, message, severity="warning"))
 
     def unknown(self, path: DocPath, what: str, name: str, known: Iterable[str]) -> None:
-        self.error(path, f"unknown {what} '{name}'{did_you_mean(name, known)}")
+        known = list(known)
+        hint = did_you_mean(name, known) or known_names(known)
+        self.error(path, f"unknown {what} '{name}'{hint}")
 
     # -- expressions -------------------------------------------------------------------------
 

@@ -1,4 +1,7 @@
-"""Honors: the top N by an expression within a group; everyone tied at the cut-off is honored."""
+"""Honors: the top N by an expression within a group; everyone tied at the cut-off is honored.
+
+Only a positive value can win: in a quarter where nobody sold, nobody is sales champion.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ def honored(
     pools: dict[tuple[str, str], dict[K, Decimal]] = defaultdict(dict)
     for key, period, groups in rows:
         value = honor.rank_by.evaluate(names_of(key))
-        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        if isinstance(value, Decimal | int) and not isinstance(value, bool) and value > 0:
             group = groups.get(honor.within, "") if honor.within else ""
             pools[(period, group)][key] = Decimal(value)
     chosen: set[K] = set()

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kpiengine.errors import KpiEngineError
-from kpiengine.fieldtypes import required_fields
+from kpiengine.fieldtypes import record_dates, required_fields
 from kpiengine.periods import calendar_periods
 from kpiengine.plugins import Registry
 from kpiengine.ruleset import Ruleset, SourceSpec
@@ -84,7 +84,8 @@ def preview_source(
     wanted = wanted_fields(ruleset, spec, source)
     store = Store(duckdb.connect(":memory:"))
     try:
-        fetch_source(store, source, spec, wanted, calendar_span(ruleset))
+        dates = record_dates(ruleset).get(spec.id, frozenset())
+        fetch_source(store, source, spec, wanted, calendar_span(ruleset), dates=dates)
         view = store.view(spec.id)
         cursor = store.con.execute(
             f"SELECT * EXCLUDE (__row) FROM {view} ORDER BY __row LIMIT ?", [limit]

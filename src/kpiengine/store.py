@@ -12,8 +12,8 @@ import pyarrow as pa
 
 from kpiengine.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.envvars import resolve
-from kpiengine.fieldtypes import record_dates
 from kpiengine.errors import SourceError
+from kpiengine.fieldtypes import record_dates
 from kpiengine.plugins import Registry
 from kpiengine.ruleset import Ruleset, SourceSpec
 from kpiengine.source import FetchRequest, FieldType, Source

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -23,6 +24,9 @@ from kpiengine.connectors.tokens import TokenHolder
 from kpiengine.errors import KpiEngineError
 
 log = logging.getLogger("kpiengine.connectors")
+
+JSON_TYPE = "application/json; charset=utf-8"
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 Check = Callable[[httpx.Response, Any], None]
 """Looks at a response and its parsed JSON body (None if it had none): returns if it is a
@@ -101,10 +105,40 @@ class JsonApi:
         self.auth_scheme = auth_scheme
 
     def post(self, path: str, body: Mapping[str, Any], *, kind: str = "read") -> Any:
-        """POST `body` as JSON to `path`; the parsed JSON answer (numbers as Decimal)."""
+        """POST `body` as JSON to `path`; the parsed JSON answer (numbers as Decimal).
+
+        None when the vendor answers HTTP 204 No Content (e.g. "no records").
+        """
         content = encode_json(body)
+        return self._retried(lambda: self._attempt(path, content, kind))
+
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        kind: str = "read",
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """GET `path` with the query `params` (None values left out); the parsed JSON answer.
+
+        The same rate limit, token refresh, retries and redaction as `post`; None for HTTP 204
+        No Content. `headers` are sent as well (e.g. `If-Modified-Since`).
+        """
+        query = {key: value for key, value in (params or {}).items() if value is not None}
+        return self._retried(lambda: self._attempt(path, None, kind, query, extra_headers=headers))
+
+    def post_form(self, path: str, fields: Mapping[str, str], *, kind: str = "read") -> Any:
+        """POST `fields` form-encoded, as OAuth token endpoints want; the parsed JSON answer.
+
+        The same rate limit, token (if any), retries and redaction as `post`.
+        """
+        content = urlencode(fields).encode("ascii")
+        return self._retried(lambda: self._attempt(path, content, kind, None, FORM_TYPE))
+
+    def _retried(self, attempt: Callable[[], Any]) -> Any:
         try:
-            return with_retries(lambda: self._attempt(path, content, kind), self.policy)
+            return with_retries(attempt, self.policy)
         except Refused as exc:
             raise self.error(self.redactor.redact(exc.message)) from None
         except RetriesExhausted as exc:
@@ -116,12 +150,22 @@ class JsonApi:
             f"({exc.last.reason}); try again later"
         )
 
-    def _attempt(self, path: str, content: bytes, kind: str) -> Any:
+    def _attempt(
+        self,
+        path: str,
+        content: bytes | None,
+        kind: str,
+        query: Mapping[str, Any] | None = None,
+        content_type: str = JSON_TYPE,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Any:
         if self.limiter is not None:
             self.limiter.acquire(kind)
-        response = self._send_authorised(path, content)
+        response = self._send_authorised(path, content, query, content_type, extra_headers)
         payload = decode_json(response)
         self.check(response, payload)
+        if response.status_code == 204:
+            return None
         if payload is None:
             raise Refused(
                 f"{self.service} did not answer {self.who} with JSON (HTTP "
@@ -129,24 +173,49 @@ class JsonApi:
             )
         return payload
 
-    def _send_authorised(self, path: str, content: bytes) -> httpx.Response:
+    def _send_authorised(
+        self,
+        path: str,
+        content: bytes | None,
+        query: Mapping[str, Any] | None = None,
+        content_type: str = JSON_TYPE,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        def send(token: str | None) -> httpx.Response:
+            return self._send(path, content, token, query, content_type, extra_headers)
+
         if self.tokens is None:
-            return self._send(path, content, None)
+            return send(None)
         token = self.tokens.token()
-        response = self._send(path, content, token)
+        response = send(token)
         if response.status_code == 401:
-            response = self._send(path, content, self.tokens.refresh(token))
+            response = send(self.tokens.refresh(token))
         return response
 
-    def _send(self, path: str, content: bytes, token: str | None) -> httpx.Response:
-        headers = {"Content-Type": "application/json; charset=utf-8"}
+    def _send(
+        self,
+        path: str,
+        content: bytes | None,
+        token: str | None,
+        query: Mapping[str, Any] | None = None,
+        content_type: str = JSON_TYPE,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """POST `content` (of `content_type`), or GET with `query` when there is no content."""
+        headers = dict(extra_headers or {})
+        if content is not None:
+            headers["Content-Type"] = content_type
         if token is not None:
             headers["Authorization"] = f"{self.auth_scheme} {token}"
+        method = "GET" if content is None else "POST"
         try:
-            response = self.client.post(path, content=content, headers=headers)
+            if content is None:
+                response = self.client.get(path, params=dict(query or {}), headers=headers)
+            else:
+                response = self.client.post(path, content=content, headers=headers)
         except httpx.TimeoutException:
             raise Retryable(f"{self.service} did not answer {self.who} in time") from None
         except httpx.TransportError as exc:
             raise Retryable(f"cannot reach {self.service} for {self.who}: {exc}") from None
-        log.debug("POST %s: HTTP %s", path, response.status_code)
+        log.debug("%s %s: HTTP %s", method, path, response.status_code)
         return response

@@ -35,7 +35,15 @@ class Redactor:
     """Replaces known secret values with `***` in text, log records and exceptions."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        forms: set[str] = set()
+        self.secrets: tuple[str, ...] = ()
+        self._learn(secrets)
+
+    def add(self, secret: str) -> None:
+        """Mask `secret` too from now on: a credential learned during the run (an access token)."""
+        self._learn([secret])
+
+    def _learn(self, secrets: Iterable[str]) -> None:
+        forms = set(self.secrets)
         for secret in secrets:
             if isinstance(secret, str) and len(secret) >= MIN_SECRET:
                 forms.update({secret, quote(secret, safe="")})
