@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ FORMAT = 1
 """Bumped when the layout of entries changes, so old entries are simply not found again."""
 
 _META_KEY = b"kpiengine.cache"
+_CACHED_NOTE_END = " (--refresh fetches them again)"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
@@ -44,6 +45,8 @@ class Fetched:
 
     table: pa.Table
     notes: tuple[str, ...] = ()
+    watermark: datetime | None = None
+    """When these records were current: the next incremental refresh asks for changes since."""
 
 
 @dataclass(frozen=True)
@@ -116,16 +119,26 @@ class SourceCache:
         stem = f"{source_id}-{key}" if _SAFE_ID.fullmatch(source_id) else key
         return self.directory / f"{stem}.parquet"
 
-    def through(self, key: str, request: FetchRequest, fetch: Callable[[], Fetched]) -> Fetched:
-        """The cached records under `key`, or `fetch()`'s, which are then kept under `key`."""
+    def through(
+        self,
+        key: str,
+        request: FetchRequest,
+        fetch: Callable[[], Fetched],
+        update: Callable[[Fetched], Fetched | None] | None = None,
+    ) -> Fetched:
+        """The cached records under `key` (brought up to date by `update` when the source can
+        tell what changed), or `fetch()`'s; what is returned is then kept under `key`."""
         path = self.entry(request.source_id, key)
-        if not self.refresh:
-            cached = read_entry(path, request.source_id)
-            if cached is not None:
+        cached = None if self.refresh else read_entry(path, request.source_id)
+        if cached is None:
+            fetched = fetch()
+        else:
+            updated = update(cached) if update is not None else None
+            if updated is None:
                 return cached
-        fetched = fetch()
+            fetched = updated
         problem = self._write(path, _requested(fetched, request), request.source_id)
-        return fetched if problem is None else Fetched(fetched.table, (*fetched.notes, problem))
+        return fetched if problem is None else replace(fetched, notes=(*fetched.notes, problem))
 
     def _write(self, path: Path, fetched: Fetched, source_id: str) -> str | None:
         """Keep the entry; a cache that cannot be written is said, not fatal: it only saves time."""
@@ -145,7 +158,7 @@ def _requested(fetched: Fetched, request: FetchRequest) -> Fetched:
     if not request.columns:
         return fetched
     keep = [c for c in fetched.table.column_names if c in request.columns]
-    return Fetched(fetched.table.select(keep), fetched.notes)
+    return replace(fetched, table=fetched.table.select(keep))
 
 
 def _prepare(directory: Path) -> None:
@@ -164,7 +177,8 @@ def write_entry(path: Path, fetched: Fetched, source_id: str) -> None:
     meta = {
         "source": source_id,
         "fetched_at": datetime.now().isoformat(timespec="seconds"),
-        "notes": list(fetched.notes),
+        "watermark": fetched.watermark.isoformat() if fetched.watermark else None,
+        "notes": [n for n in fetched.notes if not n.endswith(_CACHED_NOTE_END)],
     }
     table = fetched.table.replace_schema_metadata(
         {_META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
@@ -187,9 +201,8 @@ def read_entry(path: Path, source_id: str) -> Fetched | None:
         return None
     meta = json.loads(raw)
     when = str(meta.get("fetched_at", "?")).replace("T", " ")[:16]
-    note = (
-        f"source '{source_id}': records fetched {when}, read from the cache "
-        "(--refresh fetches them again)"
-    )
+    note = f"source '{source_id}': records fetched {when}, read from the cache{_CACHED_NOTE_END}"
     notes = (*(str(n) for n in meta.get("notes", [])), note)
-    return Fetched(table.replace_schema_metadata(None), notes)
+    mark = meta.get("watermark")
+    watermark = datetime.fromisoformat(mark) if isinstance(mark, str) else None
+    return Fetched(table.replace_schema_metadata(None), notes, watermark)

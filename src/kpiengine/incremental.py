@@ -15,7 +15,9 @@ def merge(snapshot: pa.Table, changes: Changes, id_column: str, source_id: str) 
         raise SourceError(
             f"source '{source_id}': incremental changes need the '{id_column}' column"
         )
-    upserts = changes.upserts.cast(snapshot.schema) if changes.upserts.num_rows else None
+    upserts = None
+    if changes.upserts.num_rows:
+        upserts = changes.upserts.select(snapshot.column_names).cast(snapshot.schema)
     gone = pa.array(sorted(changes.deleted | _ids(changes.upserts, id_column)), pa.string())
     ids = pc.cast(snapshot[id_column], pa.string())
     kept = snapshot.filter(pc.invert(pc.is_in(ids, value_set=gone)))

@@ -74,7 +74,9 @@ class Source:
         """Records changed since `since` (None: this source cannot tell; fetch everything).
 
         Implement it where the API can filter by modification time (Salesforce SystemModstamp,
-        HubSpot hs_lastmodifieddate, Zoho Modified_Time) and set `id_column`.
+        HubSpot hs_lastmodifieddate, Zoho Modified_Time) and set `id_column`. Return every record
+        modified since then, without the period filter (a record whose date moved out of the run's
+        periods must replace its cached copy), with the requested columns plus `id_column`.
         """
         return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -14,6 +15,7 @@ from kpiengine.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.envvars import resolve
 from kpiengine.errors import SourceError
 from kpiengine.fieldtypes import record_dates
+from kpiengine.refresh import updater, watermark_now, with_id
 from kpiengine.plugins import Registry
 from kpiengine.ruleset import Ruleset, SourceSpec
 from kpiengine.source import FetchRequest, FieldType, Source
@@ -94,7 +96,8 @@ def fetch_request(
 
 
 def _live(source: Source, spec: SourceSpec, request: FetchRequest) -> Fetched:
-    return Fetched(_as_table(source.fetch(request), spec), tuple(source.notes))
+    started = watermark_now()
+    return Fetched(_as_table(source.fetch(request), spec), tuple(source.notes), started)
 
 
 def fetch_records(
@@ -103,8 +106,10 @@ def fetch_records(
     """The source's records: from the cache when it has them and the source is cacheable."""
     if cache is None or not source.cacheable:
         return _live(source, spec, request)
+    request = with_id(source, request)
     key = cache_key(spec.plugin, source.options, spec.fields, request)
-    return cache.through(key, request, lambda: _live(source, spec, request))
+    fetch = partial(_live, source, spec, request)
+    return cache.through(key, request, fetch, updater(source, request))
 
 
 def fetch_source(
