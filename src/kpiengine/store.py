@@ -15,8 +15,8 @@ from kpiengine.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.envvars import resolve
 from kpiengine.errors import SourceError
 from kpiengine.fieldtypes import record_dates
-from kpiengine.refresh import updater, watermark_now, with_id
 from kpiengine.plugins import Registry
+from kpiengine.refresh import updater, watermark_now, with_id
 from kpiengine.ruleset import Ruleset, SourceSpec
 from kpiengine.source import FetchRequest, FieldType, Source
 from kpiengine.sql import ident
