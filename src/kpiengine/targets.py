@@ -73,8 +73,8 @@ def scaled(whole: Decimal, share: Fraction) -> Decimal:
 
 def _share(period: Period, longer: Period, periods: Sequence[Period], config: Targets) -> Fraction:
     if config.split == "workdays":
-        total = workdays(longer.start, longer.end)
-        return Fraction(workdays(period.start, period.end), total) if total else Fraction(0)
+        days = workdays(longer.start, longer.end)
+        return Fraction(workdays(period.start, period.end), days) if days else Fraction(0)
     inside = [p for p in periods if longer.contains(p)]
     if config.split == "weights":
         weights = dict(zip((p.id for p in periods), config.weights, strict=False))
