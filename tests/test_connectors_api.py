@@ -199,3 +199,16 @@ def test_a_get_is_retried_and_refreshes_the_token_like_a_post():
         "Bearer second-token-5678",
         "Bearer second-token-5678",
     ]
+
+
+def test_a_get_sends_extra_headers_and_a_204_answer_is_none():
+    handler, seen = sequence(httpx.Response(204))
+    answer = api(handler).get("/records", {"page": 1}, headers={"If-Modified-Since": "2025-01-01"})
+    assert answer is None
+    assert seen[0].headers["If-Modified-Since"] == "2025-01-01"
+    assert seen[0].headers["Authorization"] == f"Bearer {SECRET}"
+
+
+def test_a_post_answered_204_no_content_is_none():
+    handler, _ = sequence(httpx.Response(204))
+    assert api(handler).post("/query", {"q": 1}) is None

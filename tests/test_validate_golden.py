@@ -82,3 +82,30 @@ def test_paths_in_a_ruleset_are_relative_to_the_ruleset_not_the_working_director
     monkeypatch.chdir(tmp_path)
     result = invoke("run", "--ruleset", EXAMPLE, "--period", "2025-Q1", "-o", "json:-")
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_connector_may_map_any_vendor_field_when_its_field_list_is_open(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        """
+kpiengine: 1
+name: open fields
+calendar: {year: 2025, frequency: quarter}
+sources:
+  reps: {plugin: csv, options: {path: reps.csv}}
+  deals:
+    plugin: salesforce
+    options: {instance_url: "https://example.my.salesforce.com", client_id: abc,
+              client_secret: not-a-real-secret}
+    fields: {region: Region__c}
+subjects: {source: reps, id: rep_id, name: name}
+indicators:
+  - {id: revenue, name: 销售额, weight: 100, target: 1,
+     actual: {source: deals, sum: amount, where: "won and region == 'East'", date: closed_on}}
+grades: [{grade: A, min: 0}]
+""",
+        "utf-8",
+    )
+    (tmp_path / "reps.csv").write_text("rep_id,name\nR1,甲\n", "utf-8")
+    result = invoke("validate", plan)
+    assert result.exit_code == 0, result.stderr

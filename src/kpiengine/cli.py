@@ -191,7 +191,7 @@ def explain(
     reg = _plugins()
     loaded = load_ruleset(ruleset, reg)
     with caching(_policy(refresh, no_cache)):
-        run_ = evaluate(loaded.ruleset, reg, periods)
+        run_ = evaluate(loaded.ruleset, reg, periods, trace=True)
     click.echo("\n".join(explain_lines(run_, subject)).rstrip())
 
 

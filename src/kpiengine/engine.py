@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from kpiengine.aggregate import Values, run_aggregations
+from kpiengine.columnar import evaluate_columnar
 from kpiengine.errors import KpiEngineError
 from kpiengine.fieldtypes import required_fields
 from kpiengine.group_results import attach_group_names, group_rows, register_members
@@ -175,14 +176,14 @@ def unmatched_owners(store: Store, ruleset: Ruleset, subjects: list[Subject]) ->
     return notes
 
 
-def evaluate(ruleset: Ruleset, registry: Registry, period_ids: Sequence[str] = ()) -> Run:
-    """Run the plan; raises KpiEngineError with a clear message on any user-facing failure."""
-    periods = select_periods(ruleset, period_ids)
-    all_periods = calendar_periods(ruleset.calendar)
-    store = open_store(
-        ruleset, registry, required_fields(ruleset), (all_periods[0].start, all_periods[-1].end)
-    )
-    subjects = load_subjects(store, ruleset.subjects)
+def traced_rows(
+    ruleset: Ruleset,
+    store: Store,
+    subjects: list[Subject],
+    periods: Sequence[Period],
+    all_periods: Sequence[Period],
+) -> tuple[list[Row], list[GroupRow]]:
+    """The row evaluator: one subject at a time, keeping the working `explain` shows."""
     values = run_aggregations(store, all_aggregations(ruleset), ruleset.calendar.frequency, periods)
     targets = load_target_rows(store, ruleset.targets.source) if ruleset.targets.source else {}
     rows = [
@@ -195,15 +196,51 @@ def evaluate(ruleset: Ruleset, registry: Registry, period_ids: Sequence[str] = (
     add_incentives(ruleset, rows)
     for row in rows:
         add_feedback(ruleset, row)
-    results = Results(
+    return rows, groups
+
+
+def make_results(
+    ruleset: Ruleset,
+    periods: Sequence[Period],
+    rows: Sequence[SubjectResult],
+    groups: Sequence[GroupResult],
+) -> Results:
+    return Results(
         ruleset_name=ruleset.name,
         ruleset_sha256=ruleset.sha256,
         locale=ruleset.locale,
         currency=ruleset.currency,
         money_places=minor_units(ruleset.currency),
         periods=tuple(p.id for p in periods),
-        rows=tuple(to_result(ruleset, r) for r in rows),
-        groups=tuple(group_result(ruleset, g) for g in groups),
+        rows=tuple(rows),
+        groups=tuple(groups),
     )
+
+
+def evaluate(
+    ruleset: Ruleset, registry: Registry, period_ids: Sequence[str] = (), *, trace: bool = False
+) -> Run:
+    """Run the plan; raises KpiEngineError with a clear message on any user-facing failure.
+
+    The results come from the columnar evaluator; with `trace` (for `explain`) from the row
+    evaluator, which also keeps each row's working.
+    """
+    periods = select_periods(ruleset, period_ids)
+    all_periods = calendar_periods(ruleset.calendar)
+    span = (all_periods[0].start, all_periods[-1].end)
+    store = open_store(ruleset, registry, required_fields(ruleset), span)
+    subjects = load_subjects(store, ruleset.subjects)
+    rows: list[Row] = []
+    if trace:
+        rows, groups = traced_rows(ruleset, store, subjects, periods, all_periods)
+        results = make_results(
+            ruleset,
+            periods,
+            [to_result(ruleset, r) for r in rows],
+            [group_result(ruleset, g) for g in groups],
+        )
+    else:
+        people, teams = evaluate_columnar(ruleset, store, subjects, periods, all_periods)
+        results = make_results(ruleset, periods, people, teams)
     notes = [*store.notes, *unmatched_owners(store, ruleset, subjects)]
     return Run(ruleset, periods, store, rows, results, notes)

@@ -16,7 +16,9 @@ _PRIORITY: dict[FieldType, int] = {"string": 0, "boolean": 1, "integer": 2, "num
 
 
 def _constant_type(node: ast.AST) -> FieldType | None:
-    if isinstance(node, ast.Constant) and not isinstance(node.value, bool):
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return "boolean"
+    if isinstance(node, ast.Constant):
         if isinstance(node.value, str):
             return "string"
         if isinstance(node.value, int | float):
@@ -42,12 +44,28 @@ def infer(expr: Expression) -> dict[str, FieldType]:
         if isinstance(node, ast.Compare):
             for name, kind in _compare_types(node):
                 types.setdefault(name, kind)
-        elif isinstance(node, ast.BinOp | ast.UnaryOp):
+        elif isinstance(node, ast.BinOp) or (
+            isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not)
+        ):
             operands = [node.left, node.right] if isinstance(node, ast.BinOp) else [node.operand]
             for operand in operands:
                 if isinstance(operand, ast.Name):
                     types[operand.id] = "number"
+        for name in _conditions(node):
+            types.setdefault(name, "boolean")
     return {name: types.get(name, "string") for name in expr.names}
+
+
+def _conditions(node: ast.AST) -> list[str]:
+    """Fields used as a condition on their own: `won and amount > 0`, `not won`, `x if won …`."""
+    found: list[ast.AST] = []
+    if isinstance(node, ast.BoolOp):
+        found = list(node.values)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        found = [node.operand]
+    elif isinstance(node, ast.IfExp):
+        found = [node.test]
+    return [n.id for n in found if isinstance(n, ast.Name)]
 
 
 def _merge(into: dict[str, FieldType], name: str, kind: FieldType) -> None:
@@ -74,6 +92,9 @@ def aggregation_fields(agg: Aggregation, levels: bool = False) -> dict[str, Fiel
     if agg.where is not None:
         for name, kind in infer(agg.where).items():
             _merge(fields, name, kind)
+        condition = bare_field(agg.where)
+        if condition is not None:  # `where: won` — the field is itself the condition
+            fields[condition] = "boolean"
     if agg.date:
         fields[agg.date] = "date"
     return fields

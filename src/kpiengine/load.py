@@ -76,6 +76,8 @@ def probe_fields(
             continue
         if columns is not None:
             fields[sid] = _engine_names(spec, columns)
+            if not registry.source(spec.plugin).fields_complete:
+                continue
             for name, column in spec.fields.items():
                 if column not in columns:
                     problems.append(

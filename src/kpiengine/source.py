@@ -63,6 +63,10 @@ class Source:
         self.notes: list[str] = []
         """Sentences the run shows the user after fetching (e.g. rows set aside)."""
 
+    fields_complete: ClassVar[bool] = True
+    """Whether `fields()` lists every column there is (a file's header). False for connectors
+    that can also read any vendor field by its API name through the ruleset's `fields:`."""
+
     def fields(self) -> Mapping[str, FieldType] | None:
         """The columns this source provides, if it can tell cheaply; None when unknown."""
         return None

@@ -47,12 +47,12 @@ class Expression:
         except Refusal as refusal:
             raise ExpressionFailure(self.rule, self.text, str(refusal)) from refusal.__cause__
 
-    def to_sql(self, column: Callable[[str], str]) -> str:
+    def to_sql(self, column: Callable[[str], str], divide: sql.Divide = sql.plain_division) -> str:
         """A DuckDB SQL expression; `column(name)` returns the quoted SQL for a field name
         (`sql.quote_identifier` quotes one). Dotted names are passed whole: "revenue.actual".
         """
         try:
-            return sql.to_sql(self.tree, self.table, column)
+            return sql.to_sql(self.tree, self.table, column, divide)
         except Refusal as refusal:
             raise ExpressionFailure(self.rule, self.text, str(refusal)) from None
 

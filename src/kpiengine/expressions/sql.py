@@ -50,10 +50,24 @@ def number_literal(value: int | float | Decimal) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def to_sql(statement: ast.AST, table: FunctionTable, column: Column) -> str:
-    """DuckDB SQL for a checked expression statement; `column(name)` quotes a field."""
+Divide = Callable[[str, str], str]
+"""Renders `left / right` (right already NULL where it was 0)."""
+
+
+def plain_division(left: str, right: str) -> str:
+    return f"({left} / {right})"
+
+
+def to_sql(
+    statement: ast.AST, table: FunctionTable, column: Column, divide: Divide = plain_division
+) -> str:
+    """DuckDB SQL for a checked expression statement; `column(name)` quotes a field.
+
+    `divide` renders divisions: DuckDB divides decimals in DOUBLE, and a caller that needs an
+    exact decimal back (the columnar engine) rounds the quotient there.
+    """
     assert isinstance(statement, ast.Expr)
-    return _Compiler(table, column).sql(statement.value)
+    return _Compiler(table, column, divide).sql(statement.value)
 
 
 def where_sql(sql: str) -> str:
@@ -62,9 +76,10 @@ def where_sql(sql: str) -> str:
 
 
 class _Compiler:
-    def __init__(self, table: FunctionTable, column: Column) -> None:
+    def __init__(self, table: FunctionTable, column: Column, divide: Divide) -> None:
         self.table = table
         self.column = column
+        self.divide = divide
 
     def sql(self, node: ast.expr) -> str:
         if isinstance(node, ast.Constant):
@@ -95,7 +110,7 @@ class _Compiler:
     def binop(self, node: ast.BinOp) -> str:
         left, right = self.sql(node.left), self.sql(node.right)
         if isinstance(node.op, ast.Div):
-            return f"({left} / NULLIF({right}, 0))"
+            return self.divide(left, f"NULLIF({right}, 0)")
         if isinstance(node.op, ast.Pow):
             return f"power({left}, {right})"
         return f"({left} {BINARY[type(node.op)]} {right})"

@@ -1,0 +1,74 @@
+"""A result table built in stages: each stage adds columns computed from the ones before."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from kpiengine.sql import ident
+
+EXACT_PLACES = 12
+"""Decimal places a quotient keeps: DuckDB divides in DOUBLE, and the quotient is rounded back
+to an exact decimal here — far below what any score or cent needs, above DOUBLE's noise."""
+
+
+def exact_divide(left: str, right: str, places: int = EXACT_PLACES) -> str:
+    """`left / right` as an exact decimal (DuckDB would give a DOUBLE)."""
+    return (
+        f"CAST(ROUND(CAST({left} AS DOUBLE) / CAST({right} AS DOUBLE), {places}) "
+        f"AS DECIMAL(38, {places}))"
+    )
+
+
+def exact_share(value: str, num: str, den: str) -> str:
+    """value × num / den, exact to EXACT_PLACES, in integer arithmetic (no DOUBLE on the way):
+    a yearly target of 2,480,000 × 59/248 is 590,000 exactly, 1,000,000 / 3 is 333333.33…3."""
+    scale = 10**EXACT_PLACES
+    micro = f"CAST(ROUND({value} * 1000000) AS HUGEINT)"
+    scaled = f"({micro} * ({num}) * {scale // 1_000_000})"
+    units = f"(({scaled} * 2 + ({den})) // (2 * ({den})))"
+    return (
+        f"CAST({units} AS DECIMAL(38, 0)) * CAST(1e-{EXACT_PLACES} AS DECIMAL(38, {EXACT_PLACES}))"
+    )
+
+
+def column(name: str) -> str:
+    """The SQL for a name an expression reads: every name is a column of the frame."""
+    return ident(name)
+
+
+@dataclass
+class Frame:
+    """The subject × period (or group × period) table, grown one stage at a time."""
+
+    con: duckdb.DuckDBPyConnection
+    prefix: str
+    stage: int = 0
+
+    @property
+    def table(self) -> str:
+        return ident(f"{self.prefix}_{self.stage}")
+
+    def start(self, sql: str, params: list[Any] | None = None) -> None:
+        self.con.execute(f"CREATE OR REPLACE TABLE {self.table} AS {sql}", params or [])
+
+    def add(self, columns: Mapping[str, str], joins: str = "") -> None:
+        """A new stage with these columns (name → SQL over the previous stage, aliased `t`)."""
+        if not columns:
+            return
+        select = ", ".join(f"{sql} AS {ident(name)}" for name, sql in columns.items())
+        previous = self.table
+        self.stage += 1
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE {self.table} AS SELECT t.*, {select} FROM {previous} AS t "
+            f"{joins}"
+        )
+        self.con.execute(f"DROP TABLE {previous}")
+
+    def rows(self, order: str) -> list[dict[str, Any]]:
+        result = self.con.execute(f"SELECT * FROM {self.table} ORDER BY {order}")
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]

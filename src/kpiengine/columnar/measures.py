@@ -1,0 +1,83 @@
+"""Aggregations joined onto the frame, then metrics and aggregated actuals as columns."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from kpiengine.aggregate import by_group_view, group_sql
+from kpiengine.columnar.frame import Frame, exact_divide
+from kpiengine.columnar.spine import PIDX, SUBJECT
+from kpiengine.periods import Period
+from kpiengine.ruleset import Aggregation, Ruleset
+from kpiengine.sql import ident
+from kpiengine.store import Store
+
+
+def agg_column(agg: Aggregation, part: str = "") -> str:
+    return f"agg:{agg.rule}{part}"
+
+
+def _aliases(agg: Aggregation) -> list[str]:
+    parts = ["#sum", "#count"] if agg.func == "avg" else [""]
+    return [agg_column(agg, p) for p in parts]
+
+
+def join_aggregations(
+    frame: Frame,
+    store: Store,
+    ruleset: Ruleset,
+    aggs: Sequence[Aggregation],
+    periods: Sequence[Period],
+    key: str = SUBJECT,
+    by_group: str | None = None,
+) -> None:
+    """One scan per (source, date field) into a table, joined on (key, period) to the frame."""
+    groups: dict[tuple[str, str | None], list[Aggregation]] = defaultdict(list)
+    for agg in aggs:
+        groups[(agg.source, agg.date)].append(agg)
+    for number, ((source, date), members) in enumerate(sorted(groups.items(), key=_order)):
+        view = store.view(source)
+        view = by_group_view(view, by_group) if by_group else view
+        sql, params = group_sql(
+            view, members, date, ruleset.calendar.frequency, (periods[0], periods[-1])
+        )
+        table = f"{frame.prefix}_agg{number}"
+        frame.con.execute(
+            f"CREATE OR REPLACE TABLE {ident(table)} AS {_named(sql, members)}", params
+        )
+        on = f"a{number}.owner = t.{ident(key)}"
+        if date:
+            on += f" AND a{number}.__period = t.{PIDX}"
+        columns = {c: f"a{number}.{ident(c)}" for agg in members for c in _aliases(agg)}
+        frame.add(columns, f"LEFT JOIN {ident(table)} AS a{number} ON {on}")
+
+
+def _order(item: tuple[tuple[str, str | None], list[Aggregation]]) -> tuple[str, str]:
+    return item[0][0], item[0][1] or ""
+
+
+def _named(sql: str, aggs: Sequence[Aggregation]) -> str:
+    """The aggregation query with its value columns named after their rules."""
+    names = ["owner", "__period", *(c for agg in aggs for c in _aliases(agg))]
+    return f"SELECT * FROM ({sql}) AS q({', '.join(ident(n) for n in names)})"
+
+
+def value_sql(agg: Aggregation) -> str:
+    """The aggregation's value over the joined columns: 0 for empty sums, no data for empty avg."""
+    if agg.func == "avg":
+        total, count = (ident(c) for c in _aliases(agg))
+        return exact_divide(total, f"NULLIF({count}, 0)")
+    value = ident(agg_column(agg))
+    if agg.additive:
+        return f"COALESCE({value}, 0)"
+    return value
+
+
+def add_measures(frame: Frame, ruleset: Ruleset) -> None:
+    """Metrics by id, and each aggregated indicator's `<id>.actual`."""
+    columns = {mid: value_sql(m.aggregation) for mid, m in ruleset.metrics.items()}
+    for ind in ruleset.indicators:
+        if isinstance(ind.actual, Aggregation):
+            columns[f"{ind.id}.actual"] = value_sql(ind.actual)
+    frame.add(columns)

@@ -1,0 +1,87 @@
+"""A whole plan on DuckDB: spine, measures, targets, scores, groups, incentives, feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kpiengine.columnar.frame import Frame
+from kpiengine.columnar.groups import VALUE, group_frame, join_group_names
+from kpiengine.columnar.incentives import add_incentives
+from kpiengine.columnar.measures import add_measures, join_aggregations
+from kpiengine.columnar.results import group_result, subject_result
+from kpiengine.columnar.scores import add_ranks, expression_sql, score_frame
+from kpiengine.columnar.spine import PIDX, SUBJECT, spine_table, start_spine
+from kpiengine.columnar.targets import add_targets
+from kpiengine.group_results import register_members
+from kpiengine.money import minor_units
+from kpiengine.periods import Period
+from kpiengine.results import GroupResult, SubjectResult
+from kpiengine.rows import all_aggregations
+from kpiengine.ruleset import Ruleset
+from kpiengine.store import Store
+from kpiengine.subjects import Subject
+
+
+def add_feedback_flags(frame: Frame, ruleset: Ruleset) -> None:
+    frame.add(
+        {
+            f"__feedback:{n}": f"COALESCE({expression_sql(item.when)}, FALSE)"
+            for n, item in enumerate(ruleset.feedback)
+        }
+    )
+
+
+def people_frame(
+    ruleset: Ruleset,
+    store: Store,
+    subjects: Sequence[Subject],
+    periods: Sequence[Period],
+    all_periods: Sequence[Period],
+) -> Frame:
+    """Every subject × period scored, ranked, with its groups' results joined in."""
+    groups = ruleset.subjects.groups
+    people = Frame(store.con, "__people")
+    start_spine(people, spine_table(subjects, periods, groups, ruleset.calendar.frequency))
+    join_aggregations(people, store, ruleset, all_aggregations(ruleset), periods)
+    add_measures(people, ruleset)
+    add_targets(people, store, ruleset, subjects, periods, all_periods)
+    score_frame(people, ruleset)
+    add_ranks(people, groups)
+    return people
+
+
+def group_frames(
+    people: Frame,
+    ruleset: Ruleset,
+    store: Store,
+    subjects: Sequence[Subject],
+    periods: Sequence[Period],
+) -> list[tuple[str, Frame]]:
+    register_members(store, subjects, ruleset.subjects.groups)
+    frames = []
+    for number, group in enumerate(ruleset.subjects.groups):
+        frame = group_frame(people, store, ruleset, group, number, periods)
+        join_group_names(people, frame, ruleset, group)
+        frames.append((group, frame))
+    return frames
+
+
+def evaluate_columnar(
+    ruleset: Ruleset,
+    store: Store,
+    subjects: Sequence[Subject],
+    periods: Sequence[Period],
+    all_periods: Sequence[Period],
+) -> tuple[tuple[SubjectResult, ...], tuple[GroupResult, ...]]:
+    """Each subject's and each group's results for the periods, computed as columns."""
+    people = people_frame(ruleset, store, subjects, periods, all_periods)
+    groups = group_frames(people, ruleset, store, subjects, periods)
+    add_incentives(people, ruleset.incentives, minor_units(ruleset.currency))
+    add_feedback_flags(people, ruleset)
+    rows = tuple(subject_result(ruleset, r) for r in people.rows(f"{PIDX}, {SUBJECT}"))
+    group_rows = tuple(
+        group_result(ruleset, name, r)
+        for name, frame in groups
+        for r in frame.rows(f"{PIDX}, {VALUE}")
+    )
+    return rows, group_rows

@@ -1,0 +1,120 @@
+"""Derived actuals, attainment, scores, total, grade and ranks as columns of the frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from kpiengine.columnar.frame import Frame, column, exact_divide
+from kpiengine.columnar.spine import PERIOD, group_column
+from kpiengine.expressions import Expression
+from kpiengine.ruleset import Grade, Indicator, Ruleset
+from kpiengine.sql import ident, literal
+
+OWN = ("actual", "target", "attainment", "weight")
+
+
+def field(ind: Indicator, name: str) -> str:
+    return ident(f"{ind.id}.{name}")
+
+
+def expression_sql(expr: Expression, names: Callable[[str], str] = column) -> str:
+    """An expression over the frame's columns; quotients come back as exact decimals."""
+    return expr.to_sql(names, exact_divide)
+
+
+def add_derived_actuals(frame: Frame, ruleset: Ruleset) -> None:
+    """Indicators computed from others, in dependency order: a stage each."""
+    for ind in ruleset.evaluation_order:
+        if isinstance(ind.actual, Expression):
+            frame.add({f"{ind.id}.actual": expression_sql(ind.actual)})
+
+
+def _level(ind: Indicator, value: str) -> str:
+    assert ind.levels is not None
+    cases = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in ind.levels.items())
+    return f"(CASE CAST({value} AS VARCHAR) {cases} END)"
+
+
+def attainment_sql(ind: Indicator) -> str:
+    actual, target = field(ind, "actual"), field(ind, "target")
+    if ind.levels:
+        return exact_divide(_level(ind, actual), f"NULLIF({_level(ind, target)}, 0)")
+    if ind.better == "lower":
+        return exact_divide(target, f"NULLIF({actual}, 0)")
+    return exact_divide(actual, f"NULLIF({target}, 0)")
+
+
+def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
+    columns = {f"{i.id}.attainment": attainment_sql(i) for i in ruleset.indicators}
+    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS DECIMAL(38, 6))" for i in ruleset.indicators}
+    frame.add(columns)
+
+
+def score_sql(ind: Indicator) -> str:
+    """The score before `no data` and `no score` become 0 (NULL when there is none)."""
+    if ind.score is not None:
+
+        def names(name: str) -> str:
+            return field(ind, name) if name in OWN else column(name)
+
+        return expression_sql(ind.score, names)
+    weight, attainment = field(ind, "weight"), field(ind, "attainment")
+    if ind.cap is not None:  # LEAST skips NULLs: no attainment must stay no score
+        return (
+            f"CASE WHEN {attainment} IS NOT NULL THEN {weight} * LEAST({attainment}, {ind.cap}) END"
+        )
+    return f"{weight} * {attainment}"
+
+
+def add_scores(frame: Frame, ruleset: Ruleset) -> None:
+    raw = {f"{i.id}.raw_score": score_sql(i) for i in ruleset.indicators}
+    frame.add(raw)
+    frame.add(
+        {
+            f"{i.id}.score": (
+                f"CASE WHEN {field(i, 'actual')} IS NULL THEN 0 "
+                f"ELSE COALESCE(TRY_CAST({field(i, 'raw_score')} AS DECIMAL(38, 12)), 0) END"
+            )
+            for i in ruleset.indicators
+        }
+    )
+
+
+def grade_sql(grades: Sequence[Grade], value: Callable[[Grade], str | None]) -> str:
+    """The first band whose min the total reaches."""
+    if not grades:
+        return "NULL"
+    cases = " ".join(
+        f"WHEN total >= {g.min} THEN {literal(text) if (text := value(g)) else 'NULL'}"
+        for g in grades
+    )
+    return f"(CASE {cases} END)"
+
+
+def add_total_and_grade(frame: Frame, ruleset: Ruleset) -> None:
+    scores = " + ".join(field(i, "score") for i in ruleset.indicators) or "0"
+    frame.add({"total": scores})
+    frame.add(
+        {
+            "grade": grade_sql(ruleset.grades, lambda g: g.grade),
+            "__grade_name": grade_sql(ruleset.grades, lambda g: g.name),
+        }
+    )
+
+
+def add_ranks(frame: Frame, groups: Sequence[str]) -> None:
+    frame.add(
+        {
+            f"__rank:{g}": f"RANK() OVER (PARTITION BY t.{PERIOD}, t.{ident(group_column(g))} "
+            "ORDER BY t.total DESC)"
+            for g in groups
+        }
+    )
+
+
+def score_frame(frame: Frame, ruleset: Ruleset) -> None:
+    """Everything from derived actuals to the grade, in the order names become available."""
+    add_derived_actuals(frame, ruleset)
+    add_attainment(frame, ruleset)
+    add_scores(frame, ruleset)
+    add_total_and_grade(frame, ruleset)
