@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
+import orjson
+
 from kpiengine import Output, OutputError, Results, atomic_write, results_document
 
 OUTPUT_OPTIONS: dict[str, Any] = {
@@ -35,9 +37,15 @@ OUTPUT_OPTIONS: dict[str, Any] = {
 }
 
 
+ORJSON_INDENTS = {None: 0, 2: orjson.OPT_INDENT_2}
+"""Indents orjson writes (most documents); any other width goes through the standard library."""
+
+
 def results_json(results: Results, indent: int | None = 2) -> str:
     """The results document as text, ending with a newline; same results, same bytes."""
     document = results_document(results)
+    if indent in ORJSON_INDENTS:
+        return orjson.dumps(document, option=ORJSON_INDENTS[indent]).decode("utf-8") + "\n"
     return json.dumps(document, ensure_ascii=False, indent=indent, sort_keys=False) + "\n"
 
 

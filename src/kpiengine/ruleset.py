@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -190,6 +191,6 @@ class Ruleset:
     def indicator(self, indicator_id: str) -> Indicator:
         return next(i for i in self.indicators if i.id == indicator_id)
 
-    @property
+    @cached_property
     def evaluation_order(self) -> tuple[Indicator, ...]:
         return tuple(self.indicator(i) for i in self.order) if self.order else self.indicators

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +68,9 @@ class Frame:
         )
         self.con.execute(f"DROP TABLE {previous}")
 
-    def rows(self, order: str) -> list[dict[str, Any]]:
-        result = self.con.execute(f"SELECT * FROM {self.table} ORDER BY {order}")
+    def rows(self, order: str, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """The named columns of every row, in `order`."""
+        select = ", ".join(ident(c) for c in dict.fromkeys(columns))
+        result = self.con.execute(f"SELECT {select} FROM {self.table} ORDER BY {order}")
         names = [d[0] for d in result.description]
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]

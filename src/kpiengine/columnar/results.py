@@ -93,6 +93,31 @@ def feedback(ruleset: Ruleset, row: Row) -> tuple[str, ...]:
     )
 
 
+INDICATOR_COLUMNS = ("actual", "target", "attainment", "score", "raw_score")
+
+
+def common_columns(ruleset: Ruleset) -> list[str]:
+    fields = [f"{i.id}.{f}" for i in ruleset.indicators for f in INDICATOR_COLUMNS]
+    return [PERIOD, *fields, *ruleset.metrics, "total", "grade"]
+
+
+def subject_columns(ruleset: Ruleset) -> list[str]:
+    """What the results read of the people frame: nothing else is fetched into Python."""
+    groups = ruleset.subjects.groups
+    feedback = [n for item in ruleset.feedback for n in item.message.names]
+    return [
+        SUBJECT, NAME, *common_columns(ruleset), "__grade_name",
+        *(group_column(g) for g in groups), *(f"__rank:{g}" for g in groups),
+        *(line_column(i) for i in ruleset.incentives),
+        *(shown_column(i) for i in ruleset.incentives if i.honor is not None),
+        *(f"__feedback:{n}" for n in range(len(ruleset.feedback))), *feedback,
+    ]
+
+
+def group_columns(ruleset: Ruleset) -> list[str]:
+    return ["__gvalue", "__member_ids", *common_columns(ruleset)]
+
+
 def subject_result(ruleset: Ruleset, row: Row) -> SubjectResult:
     groups = {g: row[group_column(g)] for g in ruleset.subjects.groups}
     lines = {i.id: row[line_column(i)] for i in ruleset.incentives}

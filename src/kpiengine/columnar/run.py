@@ -8,7 +8,12 @@ from kpiengine.columnar.frame import Frame
 from kpiengine.columnar.groups import VALUE, group_frame, join_group_names
 from kpiengine.columnar.incentives import add_incentives
 from kpiengine.columnar.measures import add_measures, join_aggregations
-from kpiengine.columnar.results import group_result, subject_result
+from kpiengine.columnar.results import (
+    group_columns,
+    group_result,
+    subject_columns,
+    subject_result,
+)
 from kpiengine.columnar.scores import add_ranks, expression_sql, score_frame
 from kpiengine.columnar.spine import PIDX, SUBJECT, spine_table, start_spine
 from kpiengine.columnar.targets import add_targets
@@ -78,10 +83,11 @@ def evaluate_columnar(
     groups = group_frames(people, ruleset, store, subjects, periods)
     add_incentives(people, ruleset.incentives, minor_units(ruleset.currency))
     add_feedback_flags(people, ruleset)
-    rows = tuple(subject_result(ruleset, r) for r in people.rows(f"{PIDX}, {SUBJECT}"))
+    order = f"{PIDX}, {SUBJECT}"
+    rows = tuple(subject_result(ruleset, r) for r in people.rows(order, subject_columns(ruleset)))
     group_rows = tuple(
         group_result(ruleset, name, r)
         for name, frame in groups
-        for r in frame.rows(f"{PIDX}, {VALUE}")
+        for r in frame.rows(f"{PIDX}, {VALUE}", group_columns(ruleset))
     )
     return rows, group_rows
