@@ -11,7 +11,9 @@ def test_changes_replace_their_records_deleted_ones_go_and_new_ones_join():
     changes = Changes(pa.table({"id": ["2", "4"], "amount": [20, 40]}), frozenset({"3"}))
     merged = merge(snapshot, changes, "id", "crm")
     assert merged.to_pylist() == [
-        {"id": "1", "amount": 1}, {"id": "2", "amount": 20}, {"id": "4", "amount": 40},
+        {"id": "1", "amount": 1},
+        {"id": "2", "amount": 20},
+        {"id": "4", "amount": 40},
     ]
 
 

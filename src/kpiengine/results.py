@@ -10,7 +10,7 @@ from typing import Any
 Value = Decimal | str | bool | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndicatorResult:
     """One indicator of one subject in one period."""
 

@@ -15,6 +15,9 @@ EXACT_PLACES = 12
 to an exact decimal here — far below what any score or cent needs, above DOUBLE's noise."""
 
 
+NOT_DECIMAL = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE"})
+
+
 def exact_divide(left: str, right: str, places: int = EXACT_PLACES) -> str:
     """`left / right` as an exact decimal (DuckDB would give a DOUBLE)."""
     return (
@@ -68,9 +71,22 @@ class Frame:
         )
         self.con.execute(f"DROP TABLE {previous}")
 
-    def rows(self, order: str, columns: Sequence[str]) -> list[dict[str, Any]]:
-        """The named columns of every row, in `order`."""
-        select = ", ".join(ident(c) for c in dict.fromkeys(columns))
+    def types(self) -> dict[str, str]:
+        described = self.con.execute(f"DESCRIBE {self.table}").fetchall()
+        return {str(row[0]): str(row[1]) for row in described}
+
+    def rows(
+        self, order: str, columns: Sequence[str], whole: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """The named columns of every row, in `order`; numbers arrive as Decimal, as the row
+        evaluator gives them, except the `whole` columns (ranks), which stay integers."""
+        types = self.types()
+        select = ", ".join(
+            f"CAST({ident(c)} AS DECIMAL(38, {EXACT_PLACES})) AS {ident(c)}"
+            if types[c] in NOT_DECIMAL and c not in whole
+            else ident(c)
+            for c in dict.fromkeys(columns)
+        )
         result = self.con.execute(f"SELECT {select} FROM {self.table} ORDER BY {order}")
         names = [d[0] for d in result.description]
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]

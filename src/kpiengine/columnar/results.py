@@ -15,9 +15,7 @@ Row = Mapping[str, Any]
 
 
 def value(raw: Any) -> Value:
-    """DuckDB's values as the row evaluator gives them: numbers as Decimal."""
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return Decimal(raw) if isinstance(raw, int) else Decimal(repr(raw))
+    """A fetched value: the frame already delivers numbers as Decimal (see Frame.rows)."""
     return raw  # type: ignore[no-any-return]
 
 
@@ -106,11 +104,16 @@ def subject_columns(ruleset: Ruleset) -> list[str]:
     groups = ruleset.subjects.groups
     feedback = [n for item in ruleset.feedback for n in item.message.names]
     return [
-        SUBJECT, NAME, *common_columns(ruleset), "__grade_name",
-        *(group_column(g) for g in groups), *(f"__rank:{g}" for g in groups),
+        SUBJECT,
+        NAME,
+        *common_columns(ruleset),
+        "__grade_name",
+        *(group_column(g) for g in groups),
+        *(f"__rank:{g}" for g in groups),
         *(line_column(i) for i in ruleset.incentives),
         *(shown_column(i) for i in ruleset.incentives if i.honor is not None),
-        *(f"__feedback:{n}" for n in range(len(ruleset.feedback))), *feedback,
+        *(f"__feedback:{n}" for n in range(len(ruleset.feedback))),
+        *feedback,
     ]
 
 

@@ -84,7 +84,9 @@ def evaluate_columnar(
     add_incentives(people, ruleset.incentives, minor_units(ruleset.currency))
     add_feedback_flags(people, ruleset)
     order = f"{PIDX}, {SUBJECT}"
-    rows = tuple(subject_result(ruleset, r) for r in people.rows(order, subject_columns(ruleset)))
+    ranks = [f"__rank:{g}" for g in ruleset.subjects.groups]
+    fetched = people.rows(order, subject_columns(ruleset), ranks)
+    rows = tuple(subject_result(ruleset, r) for r in fetched)
     group_rows = tuple(
         group_result(ruleset, name, r)
         for name, frame in groups
