@@ -76,8 +76,19 @@ def test_schema_prints_the_plugin_options_too():
     assert "path" in json.dumps(schema)
 
 
+SHIPPED = "console,csv,hubspot,jiandaoyun,json,parquet,salesforce,zoho"
+"""The plugins this distribution ships (not the example third-party one)."""
+
+
+def test_the_shipped_plugins_are_the_distributions_entry_points():
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert sorted(pyproject["project"]["entry-points"]["kpiengine"]) == SHIPPED.split(",")
+
+
 def test_the_shipped_schema_file_is_not_stale(monkeypatch):
-    monkeypatch.setenv("KPIENGINE_LOAD_PLUGINS", "csv,json,console")
+    monkeypatch.setenv("KPIENGINE_LOAD_PLUGINS", SHIPPED)
     from kpiengine.load import schema_for
     from kpiengine.plugins import collect, load_entry_points, new_manager
 
@@ -85,7 +96,7 @@ def test_the_shipped_schema_file_is_not_stale(monkeypatch):
     load_entry_points(pm)
     shipped = json.loads((ROOT / "schemas" / "ruleset.schema.json").read_text("utf-8"))
     assert shipped == schema_for(collect(pm)), (
-        "regenerate: KPIENGINE_LOAD_PLUGINS=csv,json,console kpiengine schema "
+        f"regenerate: KPIENGINE_LOAD_PLUGINS={SHIPPED} kpiengine schema "
         "> schemas/ruleset.schema.json"
     )
 
