@@ -60,17 +60,26 @@ class Frame:
         self.con.execute(f"CREATE OR REPLACE TABLE {self.table} AS {sql}", params or [])
 
     def add(self, columns: Mapping[str, str], joins: str = "") -> None:
-        """A new stage with these columns (name → SQL over the previous stage, aliased `t`)."""
+        """A new stage with these columns (name → SQL over the previous stage, aliased `t`).
+
+        A stage is a view: nothing is copied until `materialize`, which the run calls where a
+        table is read more than once.
+        """
         if not columns:
             return
         select = ", ".join(f"{sql} AS {ident(name)}" for name, sql in columns.items())
         previous = self.table
         self.stage += 1
         self.con.execute(
-            f"CREATE OR REPLACE TABLE {self.table} AS SELECT t.*, {select} FROM {previous} AS t "
+            f"CREATE OR REPLACE VIEW {self.table} AS SELECT t.*, {select} FROM {previous} AS t "
             f"{joins}"
         )
-        self.con.execute(f"DROP TABLE {previous}")
+
+    def materialize(self) -> None:
+        """Compute the stages so far once, into a table the next stages read."""
+        previous = self.table
+        self.stage += 1
+        self.con.execute(f"CREATE OR REPLACE TABLE {self.table} AS SELECT * FROM {previous}")
 
     def types(self) -> dict[str, str]:
         described = self.con.execute(f"DESCRIBE {self.table}").fetchall()

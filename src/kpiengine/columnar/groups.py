@@ -65,6 +65,7 @@ def group_frame(
         f"LEFT JOIN {targets} AS m ON m.{VALUE} = t.{VALUE} AND m.{PERIOD} = t.{PERIOD}",
     )
     score_frame(frame, ruleset)
+    frame.materialize()
     return frame
 
 

@@ -52,6 +52,7 @@ def people_frame(
     add_targets(people, store, ruleset, subjects, periods, all_periods)
     score_frame(people, ruleset)
     add_ranks(people, groups)
+    people.materialize()
     return people
 
 
@@ -68,6 +69,7 @@ def group_frames(
         frame = group_frame(people, store, ruleset, group, number, periods)
         join_group_names(people, frame, ruleset, group)
         frames.append((group, frame))
+    people.materialize()
     return frames
 
 
@@ -83,6 +85,7 @@ def evaluate_columnar(
     groups = group_frames(people, ruleset, store, subjects, periods)
     add_incentives(people, ruleset.incentives, minor_units(ruleset.currency))
     add_feedback_flags(people, ruleset)
+    people.materialize()
     order = f"{PIDX}, {SUBJECT}"
     ranks = [f"__rank:{g}" for g in ruleset.subjects.groups]
     fetched = people.rows(order, subject_columns(ruleset), ranks)
