@@ -13,20 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kpiengine import FieldType, Refused
+from kpiengine import FieldType
+from kpiengine.connectors import CRM_FIELDS, Refused
 
-ENGINE_FIELDS: dict[str, FieldType] = {
-    "id": "string",
-    "name": "string",
-    "owner": "string",
-    "amount": "number",
-    "currency": "string",
-    "stage": "string",
-    "won": "boolean",
-    "created_on": "date",
-    "closed_on": "date",
-    "modified_at": "string",
-}
+ENGINE_FIELDS: dict[str, FieldType] = CRM_FIELDS
 """What every CRM source offers, by engine name, with the type it comes as."""
 
 STANDARD_PATHS = {

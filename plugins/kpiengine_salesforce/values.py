@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime, tzinfo
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from kpiengine.connectors import parse_integer, parse_number
 
 SCALE = Decimal("0.000001")
 DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})")
@@ -35,27 +37,13 @@ def utc_text(moment: datetime) -> str:
 
 
 def number(value: Any) -> Decimal | None:
-    """An exact number, rounded half-up to six decimals (the engine's scale)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError("is not a number")
-    try:
-        exact = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError("is not a number") from None
-    if not exact.is_finite():
-        raise ValueError("is not a number")
-    return exact.quantize(SCALE, rounding=ROUND_HALF_UP)
+    """An exact number (the toolkit's rules: numeric text accepted, six decimals)."""
+    return parse_number(value)
 
 
 def integer(value: Any) -> int | None:
-    found = number(value)
-    if found is None:
-        return None
-    if found != found.to_integral_value():
-        raise ValueError("is not a whole number")
-    return int(found)
+    """A whole number; a fraction is refused rather than cut."""
+    return parse_integer(value)
 
 
 def day(value: Any, zone: tzinfo) -> date | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kpiengine import FieldType
+from kpiengine.connectors import CRM_FIELDS
 from kpiengine_zoho import values
 from kpiengine_zoho.owners import Owners
 from kpiengine_zoho.settings import Settings
@@ -20,18 +21,7 @@ Record = Mapping[str, Any]
 Reader = Callable[[Record, Owners], Any]
 DateKind = Literal["date", "datetime"]
 
-ENGINE_FIELDS: dict[str, FieldType] = {
-    "id": "string",
-    "name": "string",
-    "owner": "string",
-    "amount": "number",
-    "currency": "string",
-    "stage": "string",
-    "won": "boolean",
-    "created_on": "date",
-    "closed_on": "date",
-    "modified_at": "string",
-}
+ENGINE_FIELDS: dict[str, FieldType] = CRM_FIELDS
 DATE_FIELDS: dict[str, DateKind] = {
     "Closing_Date": "date",
     "Created_Time": "datetime",

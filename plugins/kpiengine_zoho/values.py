@@ -11,8 +11,10 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from kpiengine.connectors import parse_integer, parse_number
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 TRUE_WORDS = frozenset({"true", "1", "yes"})
@@ -63,30 +65,13 @@ def text(value: Any) -> str | None:
 
 
 def number(value: Any) -> Decimal | None:
-    """An exact number from a number field or numeric text."""
-    if empty(value):
-        return None
-    if isinstance(value, bool):
-        raise ValueError("is true/false, not a number")
-    if isinstance(value, Decimal | int):
-        return Decimal(value)
-    cleaned = str(value).strip().replace(",", "")
-    if not NUMBER.fullmatch(cleaned):
-        raise ValueError("is not a number")
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError("is not a number") from None
+    """An exact number (the toolkit's rules: numeric text accepted, six decimals)."""
+    return parse_number(value)
 
 
 def integer(value: Any) -> int | None:
     """A whole number; a fraction is refused rather than cut."""
-    found = number(value)
-    if found is None:
-        return None
-    if found != found.to_integral_value():
-        raise ValueError("is not a whole number")
-    return int(found)
+    return parse_integer(value)
 
 
 def moment(value: str) -> datetime:

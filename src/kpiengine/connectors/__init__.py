@@ -9,6 +9,8 @@
 - `Redactor`: secret option values kept out of messages, log records and tracebacks.
 - `Progress`: records fetched, on stderr, only when stderr is a terminal.
 - `JsonApi`: all of the above around one vendor's JSON API.
+- `parse_number` / `parse_integer`: vendors' numbers as exact decimals; `CRM_FIELDS`: the
+  fields every CRM source offers.
 
 A connector builds a `JsonApi` in `fetch` (never in `__init__` or `fields`: validating a ruleset
 does no network I/O), runs inside `redactor.scrubbed()`, and turns vendor error codes into
@@ -30,8 +32,10 @@ from kpiengine.connectors.retry import (
     with_retries,
 )
 from kpiengine.connectors.tokens import TokenHolder
+from kpiengine.connectors.values import CRM_FIELDS, parse_integer, parse_number
 
 __all__ = [
+    "CRM_FIELDS",
     "DEFAULT_TIMEOUT",
     "Check",
     "JsonApi",
@@ -48,6 +52,8 @@ __all__ = [
     "decode_json",
     "encode_json",
     "make_client",
+    "parse_integer",
+    "parse_number",
     "retry_after_seconds",
     "secret_option_names",
     "with_retries",
