@@ -16,6 +16,7 @@ from kpiengine.honors import honored
 from kpiengine.money import minor_units
 from kpiengine.payouts import evaluate_line
 from kpiengine.periods import Period, calendar_periods
+from kpiengine.phases import phase
 from kpiengine.plugins import Registry
 from kpiengine.ranking import ranks_within
 from kpiengine.results import GroupResult, IndicatorResult, Results, SubjectResult
@@ -228,19 +229,19 @@ def evaluate(
     periods = select_periods(ruleset, period_ids)
     all_periods = calendar_periods(ruleset.calendar)
     span = (all_periods[0].start, all_periods[-1].end)
-    store = open_store(ruleset, registry, required_fields(ruleset), span)
-    subjects = load_subjects(store, ruleset.subjects)
+    with phase("reading the sources"):
+        store = open_store(ruleset, registry, required_fields(ruleset), span)
+        subjects = load_subjects(store, ruleset.subjects)
     rows: list[Row] = []
-    if trace:
-        rows, groups = traced_rows(ruleset, store, subjects, periods, all_periods)
-        results = make_results(
-            ruleset,
-            periods,
-            [to_result(ruleset, r) for r in rows],
-            [group_result(ruleset, g) for g in groups],
-        )
-    else:
-        people, teams = evaluate_columnar(ruleset, store, subjects, periods, all_periods)
-        results = make_results(ruleset, periods, people, teams)
+    with phase(f"scoring {len(subjects):,} people × {len(periods)} periods"):
+        if trace:
+            rows, groups = traced_rows(ruleset, store, subjects, periods, all_periods)
+            people = [to_result(ruleset, r) for r in rows]
+            results = make_results(
+                ruleset, periods, people, [group_result(ruleset, g) for g in groups]
+            )
+        else:
+            columns = evaluate_columnar(ruleset, store, subjects, periods, all_periods)
+            results = make_results(ruleset, periods, *columns)
     notes = [*store.notes, *unmatched_owners(store, ruleset, subjects)]
     return Run(ruleset, periods, store, rows, results, notes)

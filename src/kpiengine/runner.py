@@ -13,6 +13,7 @@ from kpiengine.engine import evaluate
 from kpiengine.envvars import resolve
 from kpiengine.errors import KpiEngineError
 from kpiengine.output import Output
+from kpiengine.phases import phase
 from kpiengine.plugins import Registry
 from kpiengine.ruleset import Ruleset
 from kpiengine.suggest import did_you_mean
@@ -77,5 +78,6 @@ def run_and_write(
     outputs = make_outputs(ruleset, reg, requests)
     run = evaluate(ruleset, reg, periods)
     for output in outputs:
-        output.write(run.results)
+        with phase(f"writing the {output.name} output"):
+            output.write(run.results)
     return list(run.notes)
