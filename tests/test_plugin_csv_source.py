@@ -401,3 +401,26 @@ def test_skip_mode_without_bad_rows_has_no_notes():
 def test_stop_mode_reports_the_first_problem_in_file_order():
     with pytest.raises(SourceError, match=r"mixed\.csv:3: column 'amount': 'abc'"):
         fetch({"path": "mixed.csv"}, {"closed_on": "date", "amount": "number"})
+
+
+def test_a_clean_file_and_the_careful_reading_give_the_same_table(tmp_path):
+    from kpiengine import FetchRequest
+    from kpiengine_csv.source import CsvSource
+
+    (tmp_path / "d.csv").write_text(
+        "id,amount,day,ok\n1,1200.5,2025-01-02,true\n2,,2025-03-04,false\n,,,\n3,7,,\n", "utf-8"
+    )
+    source = CsvSource("d", {"path": "d.csv"}, tmp_path)
+    request = FetchRequest(
+        "d", {"id": "string", "amount": "number", "day": "date", "ok": "boolean"}
+    )
+    fast = source.fetch(request)
+    assert fast.num_rows == 3
+    assert fast.column("amount").to_pylist()[0] == Decimal("1200.5")
+    # the same file with a form only the careful reading accepts gives the same values
+    (tmp_path / "d.csv").write_text(
+        'id,amount,day,ok\n1,"1,200.5",2025-01-02,true\n2,,2025-03-04,false\n,,,\n3,7,,\n',
+        "utf-8",
+    )
+    careful = source.fetch(request)
+    assert careful.to_pylist() == fast.to_pylist()

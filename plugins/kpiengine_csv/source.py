@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from kpiengine import FetchRequest, FieldType, Source
 from kpiengine_csv.csvfile import CsvFile, shown_path
+from kpiengine_csv.fast import typed_read
 from kpiengine_csv.header import duplicate_columns, read_header
 from kpiengine_csv.rejects import (
     Reject,
@@ -59,6 +60,9 @@ class CsvSource(Source):
         header = read_header(self.file)
         columns = self._columns(request.columns or dict.fromkeys(header, "string"), header)
         with utf8_file(self.file) as path, duckdb.connect() as con:
+            fast = typed_read(con, path, self.file.delimiter, len(header), columns)
+            if fast is not None:
+                return fast
             table = CsvTable(con, path, self.file.delimiter, len(header))
             table.load(columns)
             self._check(table, path, header)

@@ -72,7 +72,6 @@ def _view_sql(spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table
                 f"'{column}' the ruleset reads"
             )
         columns.append(f"CAST({ident(column)} AS {SQL_TYPES[kind]}) AS {ident(name)}")
-    columns.append("row_number() OVER () AS __row")
     return f"SELECT {', '.join(columns)} FROM {ident('raw_' + spec.id)}"
 
 
@@ -126,7 +125,12 @@ def fetch_source(
     table = fetched.table
     store.con.register(f"raw_{spec.id}", table)
     try:
-        store.con.execute(f"CREATE TABLE {store.view(spec.id)} AS {_view_sql(spec, wanted, table)}")
+        data = ident(f"data_{spec.id}")
+        store.con.execute(f"CREATE TABLE {data} AS {_view_sql(spec, wanted, table)}")
+        # File order, for `last` ties and explain: the table's row ids, without a window sort.
+        store.con.execute(
+            f"CREATE VIEW {store.view(spec.id)} AS SELECT *, rowid AS __row FROM {data}"
+        )
     except duckdb.Error as exc:
         raise SourceError(f"source '{spec.id}' (plugin '{spec.plugin}'): {exc}") from exc
     store.con.unregister(f"raw_{spec.id}")
