@@ -447,3 +447,43 @@ def test_nobody_is_champion_when_nobody_sold(tmp_path, data):
     q1 = {r.subject: r.honors for r in run.results.rows if r.period == "2025-Q1"}
     assert q1 == {"A": ("销售冠军",), "B": ("销售冠军",), "C": ()}
     assert all(r.honors == () for r in run.results.rows if r.period == "2025-Q3")
+
+
+@pytest.mark.parametrize("trace", [False, True], ids=["columnar", "rows"])
+@pytest.mark.parametrize(
+    ("won", "target", "commission"),
+    [("347780.75", "438000", "1699.62"), ("375774.50", "233000", "9761.22")],
+)
+def test_a_half_cent_reached_through_attainment_rounds_up(
+    tmp_path, memory_plugin, trace, won, target, commission
+):
+    # 347,780.75 of 438,000: 0.02 × (attainment − 0.6) × base / attainment = 1,699.615 exactly,
+    # though attainment itself is a repeating decimal; half-up gives 1,699.62.
+    TABLES["reps"] = REPS
+    TABLES["deals"] = deals(("A", won, "won", "2025-01-10"))
+    TABLES["targets"] = pa.table(
+        {"subject": ["A"], "indicator": ["revenue"], "period": ["2025-Q1"], "value": [target]}
+    )
+    loaded = load_ruleset(
+        write_plan(
+            tmp_path,
+            """
+        indicators:
+          - {id: revenue, name: 销售额, weight: 100,
+             actual: {source: deals, sum: amount, where: "stage == 'won'", date: day}}
+        targets: {source: targets}
+        incentives:
+          - id: commission
+            name: 提成
+            base: revenue.actual
+            tiers:
+              on: revenue.attainment
+              mode: marginal
+              rates: [{from: 0, rate: 0}, {from: 0.6, rate: 0.02}, {from: 1.0, rate: 0.04},
+                      {from: 1.3, rate: 0.07}]
+    """,
+        ),
+        registry(),
+    )
+    run = evaluate(loaded.ruleset, registry(), ("2025-Q1",), trace=trace)
+    assert row(run, "A", "2025-Q1").incentives["commission"] == Decimal(commission)

@@ -10,6 +10,7 @@ from kpiengine.columnar.frame import Frame, exact_divide
 from kpiengine.columnar.measures import agg_column
 from kpiengine.columnar.scores import expression_sql
 from kpiengine.columnar.spine import PERIOD, group_column
+from kpiengine.money import SETTLE_PLACES
 from kpiengine.record_tiers import record_payout
 from kpiengine.ruleset import Aggregation, Curve, Incentive, Rate, Tiers
 from kpiengine.sql import ident, literal
@@ -120,7 +121,8 @@ def line_sql(inc: Incentive, places: int) -> str:
     if inc.cap is not None:
         amount = f"LEAST({amount}, {_d(inc.cap)})"
     return (
-        f"CASE WHEN {gate} THEN ROUND({amount}, {places}) ELSE CAST(0 AS DECIMAL(38, {places})) END"
+        f"CASE WHEN {gate} THEN ROUND(ROUND({amount}, {SETTLE_PLACES}), {places}) "
+        f"ELSE CAST(0 AS DECIMAL(38, {places})) END"
     )
 
 
