@@ -54,7 +54,8 @@ def group_frame(
     """One row per group value and period, scored like a person."""
     frame = Frame(people.con, f"__group{number}")
     frame.start(group_spine_sql(people.table, group), [group])
-    join_aggregations(frame, store, ruleset, all_aggregations(ruleset), periods, VALUE, group)
+    aggs = all_aggregations(ruleset)
+    join_aggregations(frame, store, ruleset, aggs, periods, VALUE, group, people.prefix)
     add_measures(frame, ruleset)
     targets = ident(f"{frame.prefix}_targets")
     people.con.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from kpiengine.aggregate import by_group_view, group_sql
+from kpiengine.aggregate import MEMBERS, by_group_view, group_sql
 from kpiengine.columnar.frame import Frame, exact_divide
 from kpiengine.columnar.spine import PIDX, SUBJECT
 from kpiengine.periods import Period
@@ -23,6 +23,28 @@ def _aliases(agg: Aggregation) -> list[str]:
     return [agg_column(agg, p) for p in parts]
 
 
+ROLLUP = {"sum": "SUM", "count": "SUM", "min": "MIN", "max": "MAX"}
+"""How a group's value follows from its members' values (avg from their sums and counts)."""
+
+
+def rollup_sql(people_table: str, members: Sequence[Aggregation], group: str) -> str | None:
+    """A group's aggregates from its members' (people × period rows instead of every record),
+    or None when one of them cannot be rolled up (count_distinct, last)."""
+    parts = []
+    for agg in members:
+        if agg.func == "avg":
+            parts += [f"SUM({ident(c)}) AS {ident(c)}" for c in _aliases(agg)]
+        elif agg.func in ROLLUP:
+            column = ident(agg_column(agg))
+            parts.append(f"{ROLLUP[agg.func]}({column}) AS {column}")
+        else:
+            return None
+    return (
+        f"SELECT m.{ident(group)} AS owner, a.__period, {', '.join(parts)} "
+        f"FROM {ident(people_table)} AS a JOIN {MEMBERS} AS m ON m.id = a.owner GROUP BY ALL"
+    )
+
+
 def join_aggregations(
     frame: Frame,
     store: Store,
@@ -31,21 +53,32 @@ def join_aggregations(
     periods: Sequence[Period],
     key: str = SUBJECT,
     by_group: str | None = None,
+    people: str | None = None,
 ) -> None:
-    """One scan per (source, date field) into a table, joined on (key, period) to the frame."""
+    """One scan per (source, date field) into a table, joined on (key, period) to the frame.
+
+    For a group (`by_group`), aggregates that roll up are taken from the people frame's tables
+    (prefix `people`) instead of scanning every record again.
+    """
     groups: dict[tuple[str, str | None], list[Aggregation]] = defaultdict(list)
     for agg in aggs:
         groups[(agg.source, agg.date)].append(agg)
     for number, ((source, date), members) in enumerate(sorted(groups.items(), key=_order)):
-        view = store.view(source)
-        view = by_group_view(view, by_group) if by_group else view
-        sql, params = group_sql(
-            view, members, date, ruleset.calendar.frequency, (periods[0], periods[-1])
-        )
         table = f"{frame.prefix}_agg{number}"
-        frame.con.execute(
-            f"CREATE OR REPLACE TABLE {ident(table)} AS {_named(sql, members)}", params
-        )
+        rolled = None
+        if by_group and people:
+            rolled = rollup_sql(f"{people}_agg{number}", members, by_group)
+        if rolled is not None:
+            frame.con.execute(f"CREATE OR REPLACE TABLE {ident(table)} AS {rolled}")
+        else:
+            view = store.view(source)
+            view = by_group_view(view, by_group) if by_group else view
+            sql, params = group_sql(
+                view, members, date, ruleset.calendar.frequency, (periods[0], periods[-1])
+            )
+            frame.con.execute(
+                f"CREATE OR REPLACE TABLE {ident(table)} AS {_named(sql, members)}", params
+            )
         on = f"a{number}.owner = t.{ident(key)}"
         if date:
             on += f" AND a{number}.__period = t.{PIDX}"
