@@ -98,7 +98,8 @@ def _finish(agg: Aggregation, raw: list[Any]) -> Any:
 
 
 def _widths(aggs: Sequence[Aggregation]) -> list[int]:
-    return [len(aggregate_sql(a)) for a in aggs]
+    """How many SQL columns each aggregation takes (avg: a sum and a count)."""
+    return [2 if a.func == "avg" else 1 for a in aggs]
 
 
 def _store_row(
