@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-
 from plan import check_ruleset
 
 DEALS_COLUMNS = (
@@ -40,7 +39,9 @@ paid AS (
         ELSE 0 END::DECIMAL(18, 2) AS commission,
         (CASE grade WHEN 'S' THEN 8000 WHEN 'A' THEN 5000 WHEN 'B' THEN 2000 ELSE 0 END)
             ::DECIMAL(18, 2) AS bonus,
-        (CASE WHEN revenue_rank_team <= 1 THEN 3000 ELSE 0 END)::DECIMAL(18, 2) AS champion
+        -- the top revenue of the team that month; only a positive value can win
+        (CASE WHEN revenue_rank_team <= 1 AND revenue > 0 THEN 3000 ELSE 0 END)::DECIMAL(18, 2)
+            AS champion
     FROM graded
 )
 """
@@ -171,6 +172,7 @@ FROM paid
 ORDER BY month, subject
 """
 
+
 def results_sql(incentives: bool) -> str:
     """The query; without incentives the `paid` step and its columns are left out."""
     if incentives:
@@ -179,7 +181,8 @@ def results_sql(incentives: bool) -> str:
 
 
 def load_sources(con: duckdb.DuckDBPyConnection, data: Path, parquet: bool) -> None:
-    """Views over the files: read where they lie, with the column types written out."""
+    """The files, read where they lie with their column types written out. The deals CSV is
+    parsed once into a table (both date fields scan it); Parquet is scanned directly."""
     for name, columns in (("reps", REPS_COLUMNS), ("deals", DEALS_COLUMNS),
                           ("targets", TARGETS_COLUMNS)):  # fmt: skip
         path = str(data / f"{name}.{'parquet' if parquet else 'csv'}").replace("'", "''")
@@ -188,7 +191,10 @@ def load_sources(con: duckdb.DuckDBPyConnection, data: Path, parquet: bool) -> N
             if parquet
             else f"read_csv('{path}', header = true, auto_detect = false, columns = {columns})"
         )
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM {reader}")
+        if name == "deals" and not parquet:
+            con.execute(f"CREATE TEMP TABLE deals AS SELECT * EXCLUDE (deal_id) FROM {reader}")
+        else:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {reader}")
 
 
 def check_targets(con: duckdb.DuckDBPyConnection) -> None:

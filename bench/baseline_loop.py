@@ -37,9 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from simpleeval import EvalWithCompoundTypes
-
 from plan import load_yaml
+from simpleeval import EvalWithCompoundTypes
 
 FIELD_TYPES = {"amount": Decimal, "value": Decimal, "created_on": date, "closed_on": date}
 """How the loop types a record's text (every other field stays text)."""
@@ -121,7 +120,8 @@ class Plan:
             return None  # x / 0 is "no data", as in the engine
 
     def source_path(self, source: str) -> Path:
-        return (self.path.parent / self.doc["sources"][source]["options"]["path"]).resolve()
+        relative = str(self.doc["sources"][source]["options"]["path"])
+        return (self.path.parent / relative).resolve()
 
 
 # -- the per-record loop ----------------------------------------------------------------------
@@ -235,8 +235,10 @@ def score_row(
         iid = ind["id"]
         if "score" in ind or "levels" in ind:
             raise SystemExit(f"{iid}: the loop baseline scores weight × attainment only")
-        actual = measures[iid] if isinstance(ind["actual"], dict) else plan.evaluate(
-            plan.parse(ind["actual"]), names
+        actual = (
+            measures[iid]
+            if isinstance(ind["actual"], dict)
+            else plan.evaluate(plan.parse(ind["actual"]), names)
         )
         target = Fraction(str(ind["target"])) if "target" in ind else None
         if target is None and (rep.id, iid) in targets:
@@ -250,7 +252,9 @@ def score_row(
         names[iid] = {**values, "weight": weight}
         row.update({f"{iid}.{k}": v for k, v in values.items()})
     row["total"] = total
-    row["grade"] = next((g["grade"] for g in plan.doc["grades"] if total >= Fraction(str(g["min"]))), None)
+    row["grade"] = next(
+        (g["grade"] for g in plan.doc["grades"] if total >= Fraction(str(g["min"]))), None
+    )
     row["_names"] = {**names, "total": total, "grade": row["grade"]}
     return row
 
@@ -287,15 +291,21 @@ def tiered(plan: Plan, spec: Mapping[str, Any], names: Mapping[str, Any]) -> Fra
         return Fraction(0)
     rates = [(Fraction(str(r["from"])), Fraction(str(r["rate"]))) for r in tiers["rates"]]
     if tiers.get("mode", "marginal") == "flat":
-        return base * next(rate for low, rate in reversed(rates) if on >= low)
+        return Fraction(base * next(rate for low, rate in reversed(rates) if on >= low))
     highs = [low for low, _ in rates[1:]] + [None]
     slices = [
-        (min(on, high) if high is not None else on) - low for (low, _), high in zip(rates, highs, strict=True)
+        (min(on, high) if high is not None else on) - low
+        for (low, _), high in zip(rates, highs, strict=True)
     ]
-    return sum((rate * base * max(s, 0) / on for (_, rate), s in zip(rates, slices, strict=True)), Fraction(0))
+    return sum(
+        (rate * base * max(s, 0) / on for (_, rate), s in zip(rates, slices, strict=True)),
+        Fraction(0),
+    )
 
 
-def line_amount(plan: Plan, spec: Mapping[str, Any], names: Mapping[str, Any], honored: bool) -> Fraction:
+def line_amount(
+    plan: Plan, spec: Mapping[str, Any], names: Mapping[str, Any], honored: bool
+) -> Fraction:
     if "tiers" in spec:
         amount = tiered(plan, spec, names)
     elif "by_grade" in spec:
@@ -317,8 +327,15 @@ def add_incentives(plan: Plan, rows: list[dict[str, Any]]) -> None:
         if "honor" in spec:
             honor = spec["honor"]
             rank_by = plan.parse(honor["rank_by"])
-            ranks = competition_ranks(rows, lambda r, e=rank_by: plan.evaluate(e, r["_names"]), honor.get("within"))
-            honored[spec["id"]] = [rank <= int(honor.get("top", 1)) for rank in ranks]
+            values = [plan.evaluate(rank_by, r["_names"]) for r in rows]
+            ranks = competition_ranks(rows, lambda r, e=rank_by: plan.evaluate(e, r["_names"]),
+                                      honor.get("within"))  # fmt: skip
+            top = int(honor.get("top", 1))
+            # the top N within each group; only a positive value can win
+            honored[spec["id"]] = [
+                rank <= top and value is not None and value > 0
+                for rank, value in zip(ranks, values, strict=True)
+            ]
     for index, row in enumerate(rows):
         payout, honors = Fraction(0), []
         for spec in plan.doc.get("incentives", []):
@@ -349,15 +366,27 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def write(rows: list[dict[str, Any]], columns: list[str], csv_out: Path, json_out: Path | None) -> None:
+def cents_text(value: Fraction) -> str:
+    """An incentive line or payout (already whole cents) as money: 3000 → '3000.00'."""
+    return f"{Decimal(value.numerator) / Decimal(value.denominator):.2f}"
+
+
+def write(
+    rows: list[dict[str, Any]], columns: list[str], money: set[str], csv_out: Path,
+    json_out: Path | None,
+) -> None:  # fmt: skip
+    def cells(row: dict[str, Any]) -> list[str]:
+        return [cents_text(row[c]) if c in money else text(row.get(c)) for c in columns]
+
     with csv_out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([text(r.get(c)) for c in columns] for r in rows)
+        writer.writerows(cells(r) for r in rows)
     if json_out is not None:
         with json_out.open("w", encoding="utf-8") as handle:
             for r in rows:
-                handle.write(json.dumps({c: text(r.get(c)) for c in columns}, ensure_ascii=False) + "\n")
+                line = dict(zip(columns, cells(r), strict=True))
+                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def columns_of(plan: Plan, incentives: bool) -> list[str]:
@@ -371,21 +400,30 @@ def columns_of(plan: Plan, incentives: bool) -> list[str]:
     return cols
 
 
-def run(plan: Plan, csv_out: Path, json_out: Path | None, share: float, incentives: bool) -> LoopStats:
+def run(
+    plan: Plan, csv_out: Path, json_out: Path | None, share: float, incentives: bool
+) -> LoopStats:
     all_reps = load_reps(plan)
     reps = first_teams(all_reps, share)
     stats = LoopStats(reps=len(reps), all_reps=len(all_reps))
     targets = load_targets(plan)
     cells = run_loop(plan, {r.id for r in reps}, stats)
     start = time.perf_counter()
-    rows = [score_row(plan, rep, m, cells.get((rep.id, m)), targets) for m in range(1, 13) for rep in reps]
+    rows = [
+        score_row(plan, rep, m, cells.get((rep.id, m)), targets)
+        for m in range(1, 13)
+        for rep in reps
+    ]
     for group in plan.doc["subjects"].get("groups", []):
-        for row, rank in zip(rows, competition_ranks(rows, lambda r: r["total"], group), strict=True):
+        for row, rank in zip(
+            rows, competition_ranks(rows, lambda r: r["total"], group), strict=True
+        ):
             row[f"rank.{group}"] = rank
     if incentives:
         add_incentives(plan, rows)
     stats.score_seconds = time.perf_counter() - start
-    write(rows, columns_of(plan, incentives), csv_out, json_out)
+    money = {i["id"] for i in plan.doc.get("incentives", [])} | {"payout"} if incentives else set()
+    write(rows, columns_of(plan, incentives), money, csv_out, json_out)
     return stats
 
 

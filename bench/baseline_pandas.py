@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from plan import (
     AVG_MIN,
     BIG_DEAL,
@@ -167,12 +166,15 @@ def pay(frame: pd.DataFrame) -> pd.DataFrame:
     frame["commission"] = commission_cents(frame)
     bonus = {grade: int(amount * 100) for grade, amount in BONUS.items()}
     frame["bonus"] = frame["grade"].map(bonus).fillna(0).astype("int64")
-    best = frame["revenue"].groupby([frame["month"], frame["team"]]).rank(
-        method="min", ascending=False
+    best = (
+        frame["revenue"]
+        .groupby([frame["month"], frame["team"]])
+        .rank(method="min", ascending=False)
     )
-    frame["champion"] = np.where(best <= 1, int(CHAMPION * 100), 0)
+    champion = (best <= 1) & (frame["revenue"] > 0)  # only a positive value can win
+    frame["champion"] = np.where(champion, int(CHAMPION * 100), 0)
     frame["payout"] = frame["commission"] + frame["bonus"] + frame["champion"]
-    frame["honors"] = np.where(best <= 1, CHAMPION_NAME, "")
+    frame["honors"] = np.where(champion, CHAMPION_NAME, "")
     return frame
 
 
@@ -182,7 +184,9 @@ def money(cents: pd.Series) -> pd.Series:
 
 
 def results(frame: pd.DataFrame, incentives: bool) -> pd.DataFrame:
-    out = pd.DataFrame({"subject": frame["owner"], "period": [f"{YEAR}-{m:02d}" for m in frame["month"]]})
+    out = pd.DataFrame(
+        {"subject": frame["owner"], "period": [f"{YEAR}-{m:02d}" for m in frame["month"]]}
+    )
     out["team"], out["region"] = frame["team"], frame["region"]
     for metric in METRICS:
         out[metric] = frame[metric]

@@ -87,8 +87,9 @@ def rep_ids(count: int) -> pa.Array:
 def rep_weights(params: Params) -> np.ndarray:
     """How busy each rep is, relative (mean 1): some reps own far more deals than others."""
     rng = np.random.default_rng([params.seed, 0])
-    weights = rng.lognormal(0.0, 0.35, params.reps)
-    return weights / weights.mean()
+    weights: np.ndarray = rng.lognormal(0.0, 0.35, params.reps)
+    relative: np.ndarray = weights / weights.mean()
+    return relative
 
 
 def reps_table(params: Params) -> pa.Table:
@@ -254,7 +255,7 @@ def manifest(params: Params) -> dict[str, int]:
 def is_current(params: Params, out: Path) -> bool:
     """True when `out` already holds complete data made with these parameters."""
     try:
-        return json.loads(manifest_path(out).read_text()) == manifest(params)
+        return bool(json.loads(manifest_path(out).read_text()) == manifest(params))
     except (OSError, ValueError):
         return False
 

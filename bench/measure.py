@@ -2,18 +2,23 @@
 
 Peak RSS comes from wait4(2) on that child: the kernel's high-water mark of its resident set
 (`ru_maxrss`, KiB on Linux), which also covers any grandchildren it waited for — no polling, so
-no short spike is missed. Only the one child is waited for, so the figures are its own.
+no short spike is missed. One catch: Linux carries the high-water mark of the process that
+spawned the child over into it (exec records the old address space's peak), so a child of the
+runner — which has numpy, pyarrow and pandas loaded — would start at the runner's 200+ MiB.
+`measure` therefore spawns each command from this module run as a bare interpreter
+(`python measure.py --json CMD…`, ~10 MiB, below any tool's own footprint), which measures it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
@@ -25,8 +30,17 @@ class Measurement:
     stderr: str
 
 
-def measure(command: list[str], cwd: Path | None = None) -> Measurement:
-    """Run `command` to the end (stdout discarded, stderr kept) and measure it."""
+def measure(command: list[str]) -> Measurement:
+    """Run `command` to the end from a small helper process and return what it measured."""
+    helper = [sys.executable, "-S", str(Path(__file__).resolve()), "--json", *command]
+    done = subprocess.run(helper, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the measuring helper failed: {done.stderr.strip()}")
+    return Measurement(**json.loads(done.stdout))
+
+
+def measure_here(command: list[str], cwd: Path | None = None) -> Measurement:
+    """Run `command` to the end (stdout discarded, stderr kept) as a child of this process."""
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err:
         start = time.perf_counter()
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, cwd=cwd)
@@ -63,6 +77,15 @@ def machine() -> dict[str, str]:
     return info
 
 
+def main(argv: list[str]) -> int:
+    as_json = argv[:1] == ["--json"]
+    result = measure_here(argv[1:] if as_json else argv)
+    if as_json:
+        print(json.dumps(asdict(result)))
+    else:
+        print(f"{result.seconds:.3f} s, {result.peak_rss_mib:.0f} MiB, exit {result.returncode}")
+    return 0
+
+
 if __name__ == "__main__":
-    result = measure(sys.argv[1:])
-    print(f"{result.seconds:.3f} s, {result.peak_rss_mib:.0f} MiB, exit {result.returncode}")
+    sys.exit(main(sys.argv[1:]))

@@ -1,4 +1,4 @@
-"""The benchmark: kpiengine and three hand-written baselines, side by side, checked against each other.
+"""The benchmark: kpiengine and three hand-written baselines side by side, checked for agreement.
 
     python bench/run.py                                  # 200k deals, 500 reps, 3 rounds (< 1 min)
     python bench/run.py --deals 10M --reps 10k           # issue 4's target size
@@ -18,10 +18,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
+import os
 import re
 import statistics
+import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -135,7 +137,7 @@ def loop_estimate(measured: Measurement, stats_path: Path) -> float:
     skipped = stats["records"] - stats["evaluated"]
     extra = stats["eval_seconds"] * skipped / max(1, stats["evaluated"])
     extra += stats["score_seconds"] * (stats["all_reps"] - stats["reps"]) / max(1, stats["reps"])
-    return measured.seconds + extra
+    return measured.seconds + float(extra)
 
 
 def run_rounds(tools: list[Tool], rounds: int) -> None:
@@ -221,7 +223,9 @@ def check(tools: list[Tool], incentives: bool) -> bool:
         columns = compared_columns(tool, incentives)
         keys = tables[tool.name].keys() if loop_is_partial(tool) else None
         found = differences(reference, tables[tool.name], columns, keys)
-        what = "kpiengine vs the baselines" if tool.name == "kpiengine" else f"{tool.name} vs duckdb"
+        what = (
+            "kpiengine vs the baselines" if tool.name == "kpiengine" else f"{tool.name} vs duckdb"
+        )
         if found:
             ok = False
             report_differences(what, found)
@@ -255,7 +259,7 @@ def summary(tool: Tool) -> dict[str, Any]:
         "max_s": max(seconds),
         "peak_rss_mib": max(m.peak_rss_mib for m in tool.rounds),
     }
-    if tool.estimates:
+    if tool.estimates and loop_is_partial(tool):
         result["full_size_estimate_s"] = statistics.median(tool.estimates)
     return result
 
@@ -264,7 +268,7 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
     engine = next((r for r in rows if r["tool"] == "kpiengine"), None)
     print(f"\n{title}")
     print(f"{'tool':<10} {'median s':>9} {'(min–max)':>15} {'peak RSS':>10} "
-          f"{'kpiengine/tool':>15} {'RSS ratio':>10}")  # fmt: skip
+          f"{'kpiengine÷tool':>15} {'RSS ratio':>10}")  # fmt: skip
     for row in rows:
         seconds = row.get("full_size_estimate_s", row["median_s"])
         ratio = f"{engine['median_s'] / seconds:.2f}×" if engine else "—"
@@ -274,9 +278,11 @@ def print_table(rows: list[dict[str, Any]], title: str) -> None:
         print(f"{row['tool']:<10} {shown:>9} {spread:>15} {row['peak_rss_mib']:>7.0f} MiB "
               f"{ratio:>15} {rss:>10}")  # fmt: skip
     loop = next((r for r in rows if "full_size_estimate_s" in r), None)
-    if loop is not None and not math.isclose(loop["full_size_estimate_s"], loop["median_s"]):
-        print(f"* loop: estimated for the full size from a slice; measured {loop['median_s']:.2f} s"
-              " (the slice's teams only, reading every record)")
+    if loop is not None:
+        print(
+            f"* loop: estimated for the full size from a slice; measured {loop['median_s']:.2f} s"
+            " (the slice's teams only, reading every record)"
+        )
 
 
 def run_size(args: argparse.Namespace, deals: int) -> tuple[list[dict[str, Any]], bool]:
@@ -302,8 +308,8 @@ def run_size(args: argparse.Namespace, deals: int) -> tuple[list[dict[str, Any]]
 
 
 def print_scaling(results: dict[int, list[dict[str, Any]]]) -> None:
-    print("\nscaling (median seconds; × = growth over the previous size, per deal)")
-    names = [r["tool"] for r in next(iter(results.values()))]
+    print("\nscaling: median seconds (time growth ÷ size growth over the previous size;"
+          " ≤ 1 is no worse than linear)")  # fmt: skip
     previous: dict[str, tuple[int, float]] = {}
     for deals, rows in results.items():
         cells = []
@@ -316,12 +322,11 @@ def print_scaling(results: dict[int, list[dict[str, Any]]]) -> None:
             previous[row["tool"]] = (deals, seconds)
             cells.append(f"{row['tool']} {seconds:.2f}{growth}")
         print(f"{deals:>12,}: " + ", ".join(cells))
-    del names
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     count = generate.parse_count
     parser.add_argument("--deals", type=count, default=200_000, help="deals (200k, 1M, 10M)")
@@ -330,10 +335,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--parquet", action="store_true", help="Parquet input for every tool")
     parser.add_argument("--skip-loop", action="store_true", help="leave out the per-record loop")
-    parser.add_argument("--loop-max-deals", type=count, default=200_000,
-                        help="the loop evaluates about this many deals and scales (default 200k)")
-    parser.add_argument("--no-incentives", action="store_true",
-                        help="everyone without incentives (for an engine that lacks them)")
+    parser.add_argument(
+        "--loop-max-deals",
+        type=count,
+        default=200_000,
+        help="the loop evaluates about this many deals and scales (default 200k)",
+    )
+    parser.add_argument(
+        "--no-incentives",
+        action="store_true",
+        help="everyone without incentives (for an engine that lacks them)",
+    )
     parser.add_argument("--kpiengine", help="the command that runs kpiengine (default: kpiengine)")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--data-root", type=Path, default=BENCH / "data")
@@ -341,11 +353,52 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def engine_version() -> str:
+    """The commit the figures belong to, and whether the engine's code had local changes."""
+    git = ["git", "-C", str(BENCH.parent)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if head.returncode != 0:
+        return "unknown (not a git checkout)"
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "src", "plugins"],
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    return head.stdout.strip() + (" + uncommitted changes in src/ or plugins/" if dirty else "")
+
+
+def busy_cpus(seconds: float = 1.0) -> float | None:
+    """How many CPUs other processes keep busy right now (from /proc/stat over `seconds`) —
+    unlike the load average, not inflated by the bench's own runs that just ended."""
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        return None
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in stat.read_text().splitlines()[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
+
+    total, idle = sample()
+    time.sleep(seconds)
+    total2, idle2 = sample()
+    share = 1 - (idle2 - idle) / max(1, total2 - total)
+    return share * (os.cpu_count() or 1)
+
+
+def warn_if_busy(busy: float | None) -> None:
+    if busy is not None and busy > 0.25:
+        print(f"warning: other processes keep {busy:.1f} CPUs busy — the timings will be noisy "
+              "(measure on an idle machine)", file=sys.stderr)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = [generate.parse_count(s) for s in args.sizes.split(",")] if args.sizes else [args.deals]
-    info = machine()
+    busy = busy_cpus()
+    info = {
+        **machine(),
+        "kpiengine": engine_version(),
+        "busy CPUs at start": "?" if busy is None else f"{busy:.2f}",
+    }
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    warn_if_busy(busy)
     results: dict[int, list[dict[str, Any]]] = {}
     all_ok = True
     for deals in sizes:

@@ -1,14 +1,7 @@
-import json
 import socket
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from kpiengine.cli import cli
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "rulesets" / "2025.yaml"
+from kpitest import run_json
 
 
 @pytest.fixture(autouse=True)
@@ -25,17 +18,6 @@ def no_internet(monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
-
-
-def invoke(*args, **kwargs):
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, **kwargs)
-    return result
-
-
-def run_json(ruleset=EXAMPLE, *extra):
-    result = invoke("run", "--ruleset", ruleset, "-o", "json:-", *extra)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="session")

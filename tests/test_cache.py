@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import pyarrow as pa
 import pytest
-from conftest import invoke
+from kpitest import invoke
 
 from kpiengine import FetchRequest, Source, SourceError, hookimpl
 from kpiengine import cache as cache_module

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import EXAMPLE, ROOT, invoke
+from kpitest import EXAMPLE, ROOT, invoke
 
 from kpiengine.cli import cli
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pyarrow as pa
 import pytest
-from conftest import invoke
+from kpitest import invoke
 
 from kpiengine import Source, hookimpl
 from kpiengine.engine import evaluate
@@ -452,7 +452,11 @@ def test_nobody_is_champion_when_nobody_sold(tmp_path, data):
 @pytest.mark.parametrize("trace", [False, True], ids=["columnar", "rows"])
 @pytest.mark.parametrize(
     ("won", "target", "commission"),
-    [("347780.75", "438000", "1699.62"), ("375774.50", "233000", "9761.22")],
+    [
+        ("347780.75", "438000", "1699.62"),
+        ("375774.50", "233000", "9761.22"),
+        ("1473081.25", "1862000", "7117.63"),  # a base in the millions (found at 10M deals)
+    ],
 )
 def test_a_half_cent_reached_through_attainment_rounds_up(
     tmp_path, memory_plugin, trace, won, target, commission

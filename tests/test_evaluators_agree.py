@@ -5,7 +5,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, ROOT
+from kpitest import EXAMPLE, ROOT
 
 from kpiengine.engine import evaluate
 from kpiengine.load import load_ruleset

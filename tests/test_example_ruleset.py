@@ -4,7 +4,7 @@ import json
 import math
 
 import pytest
-from conftest import EXAMPLE, ROOT, invoke, run_json
+from kpitest import EXAMPLE, ROOT, invoke, run_json
 
 EXPECTED = json.loads((ROOT / "tests/data/expected/2025-seed-rows.json").read_text("utf-8"))
 

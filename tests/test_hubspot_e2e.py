@@ -236,7 +236,7 @@ def test_a_rerun_through_the_cache_asks_only_for_changes_and_matches_a_fresh_run
 
 
 def test_the_shipped_example_validates_without_its_token(monkeypatch):
-    from conftest import ROOT
+    from kpitest import ROOT
 
     monkeypatch.delenv("HUBSPOT_TOKEN", raising=False)
     result = invoke("validate", ROOT / "rulesets" / "examples" / "hubspot.yaml")

@@ -3,7 +3,7 @@
 import textwrap
 
 import pytest
-from conftest import ROOT, invoke
+from kpitest import ROOT, invoke
 
 DATA = ROOT / "examples" / "data"
 

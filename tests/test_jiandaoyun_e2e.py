@@ -235,7 +235,7 @@ def test_the_output_creates_the_rows_then_updates_them_on_a_rerun(jdy, tmp_path)
 
 
 def test_the_shipped_example_validates_without_its_key(monkeypatch):
-    from conftest import ROOT
+    from kpitest import ROOT
 
     monkeypatch.delenv("JDY_API_KEY", raising=False)
     result = invoke("validate", ROOT / "rulesets" / "examples" / "jiandaoyun.yaml")

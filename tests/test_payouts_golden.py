@@ -14,7 +14,7 @@ from functools import cache
 
 import pytest
 import yaml
-from conftest import ROOT, invoke, run_json
+from kpitest import ROOT, invoke, run_json
 
 GOLDEN = ROOT / "tests" / "golden" / "payouts"
 CASES = sorted(p for p in GOLDEN.iterdir() if (p / "plan.yaml").is_file())

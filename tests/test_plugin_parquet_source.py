@@ -5,7 +5,7 @@ from typing import ClassVar
 
 import duckdb
 import pytest
-from conftest import EXAMPLE, ROOT, invoke
+from kpitest import EXAMPLE, ROOT, invoke
 
 from kpiengine.testing import SourceContract
 from kpiengine_parquet.source import ParquetSource

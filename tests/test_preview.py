@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import EXAMPLE, ROOT, invoke
+from kpitest import EXAMPLE, ROOT, invoke
 from rich.console import Console
 
 from kpiengine.errors import KpiEngineError

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import pyarrow as pa
 import pytest
-from conftest import run_json
+from kpitest import run_json
 
 from kpiengine import Source, hookimpl
 from kpiengine.plugins import default_manager

@@ -252,7 +252,7 @@ def test_preview_shows_the_deals_by_engine_name(org, tmp_path):
 
 
 def test_the_shipped_example_validates_without_its_credentials(monkeypatch):
-    from conftest import ROOT
+    from kpitest import ROOT
 
     for name in ("SF_CLIENT_ID", "SF_CLIENT_SECRET"):
         monkeypatch.delenv(name, raising=False)

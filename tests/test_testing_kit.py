@@ -12,7 +12,7 @@ from typing import ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from conftest import invoke
+from kpitest import invoke
 
 from kpiengine import FetchRequest, Source, SourceError
 from kpiengine.testing import (

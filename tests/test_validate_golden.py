@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import EXAMPLE, ROOT, invoke
+from kpitest import EXAMPLE, ROOT, invoke
 
 GOLDEN = sorted((ROOT / "tests" / "golden" / "invalid").glob("*.yaml"))
 

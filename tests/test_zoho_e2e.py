@@ -284,7 +284,7 @@ def test_failures_stop_the_run_without_showing_the_credentials(
 
 
 def test_the_shipped_example_validates_without_its_credentials(monkeypatch):
-    from conftest import ROOT
+    from kpitest import ROOT
 
     for variable in ("ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN"):
         monkeypatch.delenv(variable, raising=False)

@@ -33,17 +33,19 @@ def _d(value: Decimal) -> str:
 
 
 def marginal_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
-    """base × Σ rate × slice / on: the weighted slices exact, one division at the end."""
+    """base × Σ rate × slice / on, in DOUBLE (about 16 significant digits) and then settled to
+    MONEY_PLACES: a fixed-scale decimal would cut Σ rate × slice at 12 places, and that error,
+    times a base in the millions, could decide a half cent."""
+    x = f"CAST({on} AS DOUBLE)"
     terms = []
     for index, (low, rate) in enumerate(rates):
         high = upper(rates, index)
-        top = on if high is None else f"LEAST({on}, {_d(high)})"
-        terms.append(f"{_d(rate)} * GREATEST({top} - {_d(low)}, 0)")
-    weighted = f"CAST(({' + '.join(terms)}) AS DECIMAL(38, 12))"
+        top = x if high is None else f"LEAST({x}, {float(high)!r})"
+        terms.append(f"{float(rate)!r} * GREATEST({top} - {float(low)!r}, 0)")
+    quotient = f"CAST({base} AS DOUBLE) * ({' + '.join(terms)}) / {x}"
     return (
-        f"CASE WHEN {on} > 0 THEN "
-        f"{exact_divide(f'CAST({base} AS DECIMAL(38, 12)) * {weighted}', on, MONEY_PLACES)} "
-        "ELSE 0 END"
+        f"CASE WHEN {on} > 0 THEN CAST(ROUND({quotient}, {MONEY_PLACES}) "
+        f"AS DECIMAL(38, {MONEY_PLACES})) ELSE 0 END"
     )
 
 
