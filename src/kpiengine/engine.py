@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import duckdb
+
 from kpiengine.aggregate import Values, run_aggregations
 from kpiengine.columnar import evaluate_columnar
 from kpiengine.errors import KpiEngineError
@@ -218,6 +220,22 @@ def make_results(
     )
 
 
+def _columnar(
+    ruleset: Ruleset,
+    store: Store,
+    subjects: list[Subject],
+    periods: Sequence[Period],
+    all_periods: Sequence[Period],
+) -> tuple[Sequence[SubjectResult], Sequence[GroupResult]]:
+    try:
+        return evaluate_columnar(ruleset, store, subjects, periods, all_periods)
+    except duckdb.ConversionException as exc:  # a record's value, not the engine: say which
+        detail = str(exc).splitlines()[0].removeprefix("Conversion Error: ")
+        raise KpiEngineError(
+            f"a value in the data does not fit how the ruleset uses it: {detail}"
+        ) from exc
+
+
 def evaluate(
     ruleset: Ruleset, registry: Registry, period_ids: Sequence[str] = (), *, trace: bool = False
 ) -> Run:
@@ -241,7 +259,7 @@ def evaluate(
                 ruleset, periods, people, [group_result(ruleset, g) for g in groups]
             )
         else:
-            columns = evaluate_columnar(ruleset, store, subjects, periods, all_periods)
+            columns = _columnar(ruleset, store, subjects, periods, all_periods)
             results = make_results(ruleset, periods, *columns)
     notes = [*store.notes, *unmatched_owners(store, ruleset, subjects)]
     return Run(ruleset, periods, store, rows, results, notes)

@@ -152,3 +152,75 @@ def _aggregations(ruleset: Ruleset) -> Iterator[tuple[Aggregation, bool]]:
     for ind in ruleset.indicators:
         if isinstance(ind.actual, Aggregation):
             yield ind.actual, bool(ind.levels)
+
+
+KIND_WORDS: dict[FieldType, str] = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "date": "a date",
+    "boolean": "true/false",
+}
+
+
+def evidence(expr: Expression) -> dict[str, set[FieldType]]:
+    """The types an expression's use of each field shows, without guessing where it shows none."""
+    found: dict[str, set[FieldType]] = defaultdict(set)
+    for node in ast.walk(expr.tree):
+        if isinstance(node, ast.Compare):
+            for name, kind in _compare_types(node):
+                found[name].add(kind)
+        elif isinstance(node, ast.BinOp):
+            for operand in (node.left, node.right):
+                if isinstance(operand, ast.Name):
+                    found[operand.id].add("number")
+        for name in _conditions(node):
+            found[name].add("boolean")
+    return found
+
+
+def _value_uses(agg: Aggregation, levels: bool) -> Iterator[tuple[str, FieldType, str]]:
+    if agg.value is None:
+        return
+    for name, kinds in evidence(agg.value).items():
+        yield from ((name, k, agg.func) for k in kinds)
+    field = bare_field(agg.value)
+    if field is not None and (agg.func in NUMERIC_FUNCS or (agg.func == "last" and not levels)):
+        yield field, "number", agg.func
+
+
+def _uses(agg: Aggregation, levels: bool) -> Iterator[tuple[str, FieldType, str]]:
+    """(field, type, the key of the aggregation that shows it)."""
+    yield from _value_uses(agg, levels)
+    if agg.where is not None:
+        for name, kinds in evidence(agg.where).items():
+            yield from ((name, k, "where") for k in kinds)
+        condition = bare_field(agg.where)
+        if condition is not None:
+            yield condition, "boolean", "where"
+    if agg.date:
+        yield agg.date, "date", "date"
+
+
+def conflict_message(name: str, source: str, kind: FieldType, before: tuple[FieldType, str]) -> str:
+    return (
+        f"field '{name}' of source '{source}' is used as {KIND_WORDS[kind]} here but as "
+        f"{KIND_WORDS[before[0]]} in {before[1]}; a field has one type — compare numbers with "
+        "numbers (amount >= 100000) and text with text (stage == 'won')"
+    )
+
+
+def type_conflicts(ruleset: Ruleset) -> list[tuple[str, str]]:
+    """(rule, message) for each field a ruleset uses as two different types — a number summed
+    in one place and compared with text in another would fail on the first record."""
+    first: dict[tuple[str, str], tuple[FieldType, str]] = {}
+    found: list[tuple[str, str]] = []
+    reported: set[tuple[str, str]] = set()
+    for agg, levels in _aggregations(ruleset):
+        for name, kind, part in _uses(agg, levels):
+            key, rule = (agg.source, name), f"{agg.rule}.{part}"
+            seen = first.setdefault(key, (kind, rule))
+            if seen[0] != kind and key not in reported:
+                reported.add(key)
+                found.append((rule, conflict_message(name, agg.source, kind, seen)))
+    return found

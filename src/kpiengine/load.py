@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,9 @@ from kpiengine.assemble import build_ruleset
 from kpiengine.envvars import has_variables
 from kpiengine.errors import ConfigError, SourceError
 from kpiengine.expressions import DEFAULT_FUNCTIONS, FunctionTable
+from kpiengine.fieldtypes import type_conflicts
 from kpiengine.plugins import Registry
+from kpiengine.problems import Path as DocPath
 from kpiengine.problems import Problem, errors_in
 from kpiengine.ruleset import Ruleset, SourceSpec
 from kpiengine.schema import check_schema, full_schema
@@ -96,7 +99,15 @@ def check_document(doc: Document, path: Path, registry: Registry) -> tuple[Rules
     sources_ok = not any(p.path[:1] == ("sources",) for p in errors_in(problems))
     fields = probe_fields(doc, registry, path.parent, problems) if sources_ok else {}
     ruleset, more = build_ruleset(doc, path, functions_for(registry), fields)
+    if not errors_in(problems + more):
+        more += [doc.problem(rule_path(rule), message) for rule, message in type_conflicts(ruleset)]
     return ruleset, sorted(set(problems + more), key=lambda p: (p.line, p.column, p.message))
+
+
+def rule_path(rule: str) -> DocPath:
+    """`indicators[0].actual` back to the document path ("indicators", 0, "actual")."""
+    parts = re.findall(r"([^.\[\]]+)|\[(\d+)\]", rule)
+    return tuple(int(index) if index else name for name, index in parts)
 
 
 def load_ruleset(path: Path, registry: Registry) -> Loaded:
