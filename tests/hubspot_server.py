@@ -24,9 +24,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from loopback import LoopbackServer, ReplyingHandler, running
 
 MAX_DELAY = 2.0
 """No injected delay sleeps longer than this: a test can never hang on the server."""
@@ -442,12 +443,9 @@ def paged(items: list[Any], after: str | None, limit: int) -> dict[str, Any]:
 # -- HTTP --------------------------------------------------------------------------------------
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: MockHttpServer
+class Handler(ReplyingHandler):
+    server: Any  # a LoopbackServer carrying this mock
     wbufsize = -1  # headers and body leave in one write: no delayed-ACK stall between them
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
 
     def do_GET(self) -> None:
         self.handle_request("GET")
@@ -505,44 +503,15 @@ class Handler(BaseHTTPRequestHandler):
     def json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         self.reply(status, json.dumps(payload).encode(), "application/json;charset=utf-8", headers)
 
-    def reply(
-        self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None
-    ) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-            pass
-
-
-class MockHttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, mock: HubSpotMock) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.mock = mock
-
 
 @contextlib.contextmanager
 def serving(mock: HubSpotMock | None = None):
     """Run the mock API on an ephemeral port for the block; yields the mock (`.url` set)."""
     mock = mock or HubSpotMock()
-    server = MockHttpServer(mock)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.daemon = True
-    thread.start()
-    mock.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    server = LoopbackServer(Handler, mock=mock)
+    mock.url = server.url
+    with running(server):
         yield mock
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # -- a sales team's HubSpot account ------------------------------------------------------------

@@ -15,8 +15,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from loopback import LoopbackServer, ReplyingHandler, json_number, running
 
 MAX_DELAY = 2.0
 """No injected delay sleeps longer than this: a test can never hang on the server."""
@@ -241,11 +242,8 @@ def _condition(cond: Any) -> Any:
     return lambda record: method(_value_of(record, name), want)
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: MockHttpServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
+class Handler(ReplyingHandler):
+    server: Any  # a LoopbackServer carrying this mock
 
     def do_GET(self) -> None:
         self.reply(405, b"", "text/plain")
@@ -296,53 +294,18 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, b"not found", "text/plain")
 
     def json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        text = json.dumps(payload, ensure_ascii=False, default=_number)
+        text = json.dumps(payload, ensure_ascii=False, default=json_number)
         self.reply(status, text.encode("utf-8"), "application/json", headers)
-
-    def reply(
-        self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None
-    ) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-            pass
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(type(value).__name__)
-
-
-class MockHttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, mock: JiandaoyunMock) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.mock = mock
 
 
 @contextlib.contextmanager
 def serving(mock: JiandaoyunMock | None = None):
     """Run the mock API on an ephemeral port for the block; yields the mock (`.url` set)."""
     mock = mock or JiandaoyunMock()
-    server = MockHttpServer(mock)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    mock.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    server = LoopbackServer(Handler, mock=mock)
+    mock.url = server.url
+    with running(server, poll=0.05):
         yield mock
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # -- a sales form, as a sales team would build it ------------------------------------------------

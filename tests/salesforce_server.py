@@ -28,11 +28,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+from loopback import LoopbackServer, ReplyingHandler, json_number, running
 
 MAX_DELAY = 2.0
 """No injected delay sleeps longer than this: a test can never hang on the server."""
@@ -593,11 +593,8 @@ DATA = re.compile(r"/services/data/(v\d+\.\d)/(query|queryAll)(?:/([^/?]+))?$")
 DESCRIBE = re.compile(r"/services/data/(v\d+\.\d)/sobjects/(\w+)/describe$")
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: MockHttpServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
+class Handler(ReplyingHandler):
+    server: Any  # a LoopbackServer carrying this mock
 
     def do_GET(self) -> None:
         self.handle_request("GET")
@@ -670,57 +667,25 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     def json(self, status: int, payload: Any) -> None:
-        text = json.dumps(payload, ensure_ascii=False, default=_number)
+        text = json.dumps(payload, ensure_ascii=False, default=json_number)
         self.reply(status, text.encode("utf-8"), "application/json;charset=UTF-8")
 
     def reply(
         self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None
     ) -> None:
         org = self.server.org
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header(
-                "Sforce-Limit-Info", f"api-usage={org.api_used}/{org.api_limit or 100000}"
-            )
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-            pass
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(type(value).__name__)
-
-
-class MockHttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, org: MockOrg) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.org = org
+        usage = {"Sforce-Limit-Info": f"api-usage={org.api_used}/{org.api_limit or 100000}"}
+        super().reply(status, data, kind, {**usage, **(headers or {})})
 
 
 @contextlib.contextmanager
 def serving(org: MockOrg | None = None):
     """Run the mock org on an ephemeral port for the block; yields the org (`.url` set)."""
     org = org or MockOrg()
-    server = MockHttpServer(org)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.daemon = True
-    thread.start()
-    org.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    server = LoopbackServer(Handler, org=org)
+    org.url = server.url
+    with running(server):
         yield org
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # -- test helpers ---------------------------------------------------------------------------------

@@ -29,9 +29,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from loopback import LoopbackServer, ReplyingHandler, json_number, running
 
 MAX_DELAY = 2.0
 """No injected delay sleeps longer than this: a test can never hang on the server."""
@@ -677,11 +678,8 @@ class _Criteria:
 # -- HTTP -----------------------------------------------------------------------------------------
 
 
-class Handler(BaseHTTPRequestHandler):
-    server: MockHttpServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-        pass
+class Handler(ReplyingHandler):
+    server: Any  # a LoopbackServer carrying this mock
 
     def do_GET(self) -> None:
         self.handle_any("GET")
@@ -772,63 +770,19 @@ class Handler(BaseHTTPRequestHandler):
             self.json(exc.status, exc.body())
 
     def json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        text = json.dumps(payload, ensure_ascii=False, default=_number)
+        text = json.dumps(payload, ensure_ascii=False, default=json_number)
         self.reply(status, text.encode("utf-8"), "application/json;charset=UTF-8", headers)
-
-    def reply(
-        self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None
-    ) -> None:
-        try:
-            self.send_response(status)
-            if kind:
-                self.send_header("Content-Type", kind)
-            if status != 204:
-                self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            if status != 204:
-                self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
-            pass
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(type(value).__name__)
-
-
-class MockHttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, mock: ZohoMock, role: str) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.mock = mock
-        self.role = role
 
 
 @contextlib.contextmanager
 def serving(mock: ZohoMock | None = None):
     """Run the accounts server and the API domain on ephemeral ports; yields the mock."""
     mock = mock or ZohoMock()
-    servers = [MockHttpServer(mock, "accounts"), MockHttpServer(mock, "api")]
-    threads = [
-        threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-        for s in servers
-    ]
-    for thread in threads:
-        thread.start()
-    mock.accounts_url = f"http://127.0.0.1:{servers[0].server_address[1]}"
-    mock.api_domain = f"http://127.0.0.1:{servers[1].server_address[1]}"
-    try:
+    accounts = LoopbackServer(Handler, mock=mock, role="accounts")
+    api = LoopbackServer(Handler, mock=mock, role="api")
+    mock.accounts_url, mock.api_domain = accounts.url, api.url
+    with running(accounts, api):
         yield mock
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
-        for thread in threads:
-            thread.join(timeout=5)
 
 
 # -- a sales org, as a sales team would fill it ---------------------------------------------------
