@@ -8,20 +8,16 @@ from typing import Any
 
 from kpiengine.columnar.incentives import line_column, shown_column
 from kpiengine.columnar.spine import NAME, PERIOD, SUBJECT, group_column
-from kpiengine.results import GroupResult, IndicatorResult, SubjectResult, Value
+from kpiengine.results import GroupResult, IndicatorResult, SubjectResult
 from kpiengine.ruleset import Indicator, Ruleset
 
 Row = Mapping[str, Any]
-
-
-def value(raw: Any) -> Value:
-    """A fetched value: the frame already delivers numbers as Decimal (see Frame.rows)."""
-    return raw  # type: ignore[no-any-return]
+"""A fetched frame row: numbers already Decimal (see Frame.rows), texts, ranks as integers."""
 
 
 def indicator_result(ind: Indicator, row: Row) -> IndicatorResult:
     def get(name: str) -> Any:
-        return value(row[f"{ind.id}.{name}"])
+        return row[f"{ind.id}.{name}"]
 
     return IndicatorResult(
         id=ind.id,
@@ -64,13 +60,13 @@ def _attainment_warnings(ind: Indicator, actual: Any, target: Any) -> list[str]:
 
 def indicator_warnings(ind: Indicator, row: Row, period: str) -> list[str]:
     """The row evaluator's warnings for one indicator, in its words and order."""
-    actual, target = value(row[f"{ind.id}.actual"]), value(row[f"{ind.id}.target"])
+    actual, target = row[f"{ind.id}.actual"], row[f"{ind.id}.target"]
     if actual is None:
         return [f"{ind.name}: no data in {period}, scored 0"]
     found = [f"{ind.name}: no target for {period}, scored 0"] if target is None else []
     if target is not None and row[f"{ind.id}.attainment"] is None:
         found += _attainment_warnings(ind, actual, target)
-    if value(row[f"{ind.id}.raw_score"]) is None and not found:
+    if row[f"{ind.id}.raw_score"] is None and not found:
         found.append(f"{ind.name}: no score, counted as 0")
     return found
 
@@ -83,7 +79,7 @@ def warnings(ruleset: Ruleset, row: Row) -> tuple[str, ...]:
 
 
 def feedback(ruleset: Ruleset, row: Row) -> tuple[str, ...]:
-    names = {k: value(v) for k, v in row.items() if not k.startswith("__")}
+    names = {k: v for k, v in row.items() if not k.startswith("__")}
     return tuple(
         item.message.render(names)
         for number, item in enumerate(ruleset.feedback)
@@ -130,8 +126,8 @@ def subject_result(ruleset: Ruleset, row: Row) -> SubjectResult:
         period=row[PERIOD],
         groups=groups,
         indicators={i.id: indicator_result(i, row) for i in ruleset.indicators},
-        metrics={m: value(row[m]) for m in ruleset.metrics},
-        total=value(row["total"]) or Decimal(0),  # type: ignore[arg-type]
+        metrics={m: row[m] for m in ruleset.metrics},
+        total=row["total"] or Decimal(0),
         grade=row["grade"],
         grade_name=row["__grade_name"],
         ranks={g: row[f"__rank:{g}"] for g in ruleset.subjects.groups},
@@ -152,8 +148,8 @@ def group_result(ruleset: Ruleset, group: str, row: Row) -> GroupResult:
         period=row[PERIOD],
         members=tuple(row["__member_ids"]),
         indicators={i.id: indicator_result(i, row) for i in ruleset.indicators},
-        metrics={m: value(row[m]) for m in ruleset.metrics},
-        total=value(row["total"]) or Decimal(0),  # type: ignore[arg-type]
+        metrics={m: row[m] for m in ruleset.metrics},
+        total=row["total"] or Decimal(0),
         grade=row["grade"],
         warnings=warnings(ruleset, row),
     )
