@@ -12,9 +12,10 @@ Value = Decimal | str | bool | None
 
 def decimal_text(value: Decimal) -> str:
     """`36`, `0.9`, `1234.5` — the Decimal's own digits, no exponent, no trailing zeros."""
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def money_text(value: Decimal, places: int) -> str:

@@ -73,11 +73,17 @@ class Results:
     groups: tuple[GroupResult, ...] = ()
 
 
+EXACT_FLOAT = 2**53
+
+
 def json_number(value: Decimal) -> int | float:
     """A Decimal as a JSON number: integral values as integers, others as the shortest float."""
+    approximate = float(value)  # fast; exact for the integers a float can hold
+    if approximate.is_integer() and abs(approximate) < EXACT_FLOAT:
+        return int(approximate)
     if value == value.to_integral_value():
         return int(value)
-    return float(value)
+    return approximate
 
 
 def json_value(value: Value) -> Any:
