@@ -77,6 +77,7 @@ def run_and_write(
     """Evaluate everything first, then write: a failed run writes nothing. Returns notes to show."""
     outputs = make_outputs(ruleset, reg, requests)
     run = evaluate(ruleset, reg, periods)
+    run.store.close()  # the records are no longer needed: free them before the outputs build text
     for output in outputs:
         with phase(f"writing the {output.name} output"):
             output.write(run.results)

@@ -43,6 +43,10 @@ class Store:
     def view(source_id: str) -> str:
         return ident(f"src_{source_id}")
 
+    def close(self) -> None:
+        """Free the fetched records (the run's results no longer need them)."""
+        self.con.close()
+
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, params or []).fetchall()
 
