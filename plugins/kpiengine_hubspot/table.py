@@ -12,19 +12,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from kpiengine import FieldType, Refused
+from kpiengine import Refused
+from kpiengine.connectors import ARROW_TYPES
 from kpiengine_hubspot import values
 from kpiengine_hubspot.fields import Column
 from kpiengine_hubspot.owners import Owner
 from kpiengine_hubspot.pipelines import Stage
 
-ARROW_TYPES: dict[FieldType, pa.DataType] = {
-    "string": pa.string(),
-    "number": pa.decimal128(38, 6),
-    "integer": pa.int64(),
-    "date": pa.date32(),
-    "boolean": pa.bool_(),
-}
 Record = Mapping[str, Any]
 SHOWN = 5
 """How many unknown ids a note lists."""

@@ -9,23 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
 from kpiengine import FieldType, Refused
+from kpiengine.connectors import ARROW_TYPES
 from kpiengine_jiandaoyun import values
 from kpiengine_jiandaoyun.widgets import Form, Widget
-
-SCALE = Decimal("0.000001")
-ARROW_TYPES: dict[FieldType, pa.DataType] = {
-    "string": pa.string(),
-    "number": pa.decimal128(38, 6),
-    "integer": pa.int64(),
-    "date": pa.date32(),
-    "boolean": pa.bool_(),
-}
 
 
 @dataclass(frozen=True)
@@ -51,8 +43,7 @@ def schema(columns: Sequence[Column]) -> pa.Schema:
 
 
 def _exact(value: Any) -> Decimal | None:
-    found = values.number(value)
-    return None if found is None else found.quantize(SCALE, rounding=ROUND_HALF_UP)
+    return values.number(value)  # already six decimals, half-up
 
 
 def _converter(column: Column, zone: tzinfo) -> Callable[[Any], Any]:

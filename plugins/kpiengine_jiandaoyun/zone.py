@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from kpiengine import Refused
+from kpiengine.connectors import time_zone
 from kpiengine_jiandaoyun.options import DEFAULT_TIMEZONE
 
 
 def zone_of(options: Mapping[str, Any], who: str) -> ZoneInfo:
     """The time zone dates are read in (Asia/Shanghai unless `timezone` says otherwise)."""
-    name = str(options.get("timezone") or DEFAULT_TIMEZONE)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Refused(
-            f"{who}: timezone '{name}' is not a time zone this computer knows — write a name "
-            "such as Asia/Shanghai (on a system without time zone data: pip install tzdata)"
-        ) from None
+    return time_zone(str(options.get("timezone") or DEFAULT_TIMEZONE), who)

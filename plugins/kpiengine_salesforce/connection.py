@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from kpiengine import (
     JsonApi,
@@ -19,6 +19,7 @@ from kpiengine import (
     TokenHolder,
     make_client,
 )
+from kpiengine.connectors import time_zone
 from kpiengine_salesforce import options as defaults
 from kpiengine_salesforce.auth import Session, choose_flow
 from kpiengine_salesforce.errors import SERVICE, Context, checker, token_checker
@@ -57,19 +58,9 @@ def settings_of(options: Mapping[str, Any], source_id: str) -> Settings:
         owner_key=str(options.get("owner_key") or defaults.DEFAULT_OWNER_KEY),
         where=check_where(str(where), who) if where else None,
         currency=options.get("currency"),
-        zone=_zone(str(options.get("timezone") or defaults.DEFAULT_TIMEZONE), who),
+        zone=time_zone(str(options.get("timezone") or defaults.DEFAULT_TIMEZONE), who),
         timeout=float(options.get("timeout", defaults.DEFAULT_TIMEOUT)),
     )
-
-
-def _zone(name: str, who: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Refused(
-            f"{who}: timezone '{name}' is not a time zone this computer knows — write a name "
-            "such as Asia/Shanghai or UTC (on a system without time zone data: pip install tzdata)"
-        ) from None
 
 
 @dataclass(frozen=True)

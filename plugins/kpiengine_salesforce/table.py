@@ -13,16 +13,9 @@ from typing import Any
 import pyarrow as pa
 
 from kpiengine import FieldType, Refused
+from kpiengine.connectors import ARROW_TYPES
 from kpiengine_salesforce import values
 from kpiengine_salesforce.columns import Column, raw_value
-
-ARROW_TYPES: dict[FieldType, pa.DataType] = {
-    "string": pa.string(),
-    "number": pa.decimal128(38, 6),
-    "integer": pa.int64(),
-    "date": pa.date32(),
-    "boolean": pa.bool_(),
-}
 
 
 def schema(columns: Sequence[Column]) -> pa.Schema:

@@ -7,29 +7,20 @@ Python: the network, not this loop, sets the pace.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
 from kpiengine import FieldType, Refused
+from kpiengine.connectors import ARROW_TYPES
 from kpiengine_zoho import values
 from kpiengine_zoho.columns import Column, Record
 from kpiengine_zoho.owners import Owners
 
-SCALE = Decimal("0.000001")
-ARROW_TYPES: dict[FieldType, pa.DataType] = {
-    "string": pa.string(),
-    "number": pa.decimal128(38, 6),
-    "integer": pa.int64(),
-    "date": pa.date32(),
-    "boolean": pa.bool_(),
-}
-
 
 def _exact(value: Any) -> Decimal | None:
-    found = values.number(value)
-    return None if found is None else found.quantize(SCALE, rounding=ROUND_HALF_UP)
+    return values.number(value)  # already six decimals, half-up
 
 
 CONVERTERS: dict[FieldType, Callable[[Any], Any]] = {

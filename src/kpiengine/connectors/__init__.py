@@ -32,9 +32,16 @@ from kpiengine.connectors.retry import (
     with_retries,
 )
 from kpiengine.connectors.tokens import TokenHolder
-from kpiengine.connectors.values import CRM_FIELDS, parse_integer, parse_number
+from kpiengine.connectors.values import (
+    ARROW_TYPES,
+    CRM_FIELDS,
+    parse_integer,
+    parse_number,
+    time_zone,
+)
 
 __all__ = [
+    "ARROW_TYPES",
     "CRM_FIELDS",
     "DEFAULT_TIMEOUT",
     "Check",
@@ -56,5 +63,6 @@ __all__ = [
     "parse_number",
     "retry_after_seconds",
     "secret_option_names",
+    "time_zone",
     "with_retries",
 ]

@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pyarrow as pa
+
+from kpiengine.connectors.failures import Refused
 from kpiengine.source import FieldType
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -27,6 +31,27 @@ CRM_FIELDS: dict[str, FieldType] = {
 }
 """What every CRM source offers, by engine name, with its type: a ruleset switches CRM by
 changing only its `sources` block."""
+
+ARROW_TYPES: dict[FieldType, pa.DataType] = {
+    "string": pa.string(),
+    "number": pa.decimal128(38, 6),
+    "integer": pa.int64(),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
+}
+"""The Arrow type a source delivers for each engine field type."""
+
+
+def time_zone(name: str, who: str) -> ZoneInfo:
+    """The `timezone` option as a zone; an unknown name is refused with what to write instead."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Refused(
+            f"{who}: timezone '{name}' is not a time zone this computer knows — write a name "
+            "such as Asia/Shanghai, America/New_York or UTC (on a system without time zone "
+            "data: pip install tzdata)"
+        ) from None
 
 
 def parse_number(value: Any) -> Decimal | None:
