@@ -40,7 +40,7 @@ def build_ruleset(
     """The typed ruleset and every semantic problem (unknown names, bands, weights, cycles)."""
     b = Builder(doc, functions, source_fields)
     data: Mapping[str, Any] = doc.data if isinstance(doc.data, Mapping) else {}
-    sources = build_sources(b, data)
+    sources = build_sources(data)
     metrics = build_metrics(b, data, sources)
     calendar = data.get("calendar") or {}
     indicators = build_indicators(b, data, sources, metrics)

@@ -200,7 +200,8 @@ def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def build_sources(b: Builder, data: Mapping[str, Any]) -> dict[str, SourceSpec]:
+def build_sources(data: Mapping[str, Any]) -> dict[str, SourceSpec]:
+    """Each well-formed source entry (the schema reports the others)."""
     specs: dict[str, SourceSpec] = {}
     for sid, src in sorted((data.get("sources") or {}).items()):
         if isinstance(src, Mapping) and isinstance(src.get("plugin"), str):

@@ -75,7 +75,7 @@ def _merge(into: dict[str, FieldType], name: str, kind: FieldType) -> None:
 
 def bare_field(expr: Expression) -> str | None:
     """The field name when the expression is just one field (`sum: amount`)."""
-    node = expr.tree.value if isinstance(expr.tree, ast.Expr) else expr.tree
+    node = expr.node
     return node.id if isinstance(node, ast.Name) else None
 
 

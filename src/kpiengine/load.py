@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpiengine.assemble import build_ruleset
+from kpiengine.build import build_sources
 from kpiengine.envvars import has_variables
 from kpiengine.errors import ConfigError, SourceError
 from kpiengine.expressions import DEFAULT_FUNCTIONS, FunctionTable
@@ -47,17 +48,6 @@ def functions_for(registry: Registry) -> FunctionTable:
     return DEFAULT_FUNCTIONS.with_plugins(registry.functions.values())
 
 
-def _source_specs(doc: Document) -> dict[str, SourceSpec]:
-    data = doc.data if isinstance(doc.data, Mapping) else {}
-    specs = {}
-    for sid, raw in (data.get("sources") or {}).items():
-        if isinstance(raw, Mapping) and isinstance(raw.get("plugin"), str):
-            specs[sid] = SourceSpec(
-                sid, raw["plugin"], raw.get("options") or {}, raw.get("fields") or {}
-            )
-    return specs
-
-
 def _engine_names(spec: SourceSpec, columns: Mapping[str, object]) -> frozenset[str]:
     mapped = set(spec.fields.values())
     return frozenset(spec.fields) | frozenset(c for c in columns if c not in mapped)
@@ -68,7 +58,8 @@ def probe_fields(
 ) -> dict[str, frozenset[str] | None]:
     """Ask each source which fields it has (a CSV reads its header) so names can be checked."""
     fields: dict[str, frozenset[str] | None] = {}
-    for sid, spec in _source_specs(doc).items():
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    for sid, spec in build_sources(data).items():
         fields[sid] = None
         if spec.plugin not in registry.sources or has_variables(spec.options):
             continue

@@ -95,7 +95,7 @@ def distance_to_next(tiers: Tiers, on: Decimal, names: Mapping[str, Any], rulese
 
 
 def _indicator_field(expr: Expression) -> tuple[str, str] | None:
-    node = expr.tree.value if isinstance(expr.tree, ast.Expr) else expr.tree
+    node = expr.node
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         return node.value.id, node.attr
     return None

@@ -34,6 +34,11 @@ class Expression:
     rule: str = ""
     table: FunctionTable = field(default=DEFAULT_FUNCTIONS, compare=False, repr=False)
 
+    @property
+    def node(self) -> ast.AST:
+        """The expression's own node (the parsed statement unwrapped)."""
+        return self.tree.value if isinstance(self.tree, ast.Expr) else self.tree
+
     def evaluate(self, names: Mapping[str, object]) -> Value:
         """The value for one set of names, given flat: {"amount": 3, "revenue.actual": …}.
 
