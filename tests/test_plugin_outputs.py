@@ -363,11 +363,11 @@ def test_csv_write_failing_halfway_keeps_the_previous_file(tmp_path, monkeypatch
     target = tmp_path / "r.csv"
     target.write_text("previous\n", encoding="utf-8")
 
-    def half_then_full_disk(handle, header, rows, delimiter):
-        csv.writer(handle).writerow(header)
+    def half_then_full_disk(handle, chunks):
+        handle.write(next(iter(chunks)))
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(kpiengine_csv.output, "write_csv", half_then_full_disk)
+    monkeypatch.setattr(kpiengine_csv.output, "write_all", half_then_full_disk)
     with pytest.raises(OutputError, match=r"cannot write .*r\.csv: No space left on device"):
         CsvOutput({"path": "r.csv"}, tmp_path).write(results())
     assert target.read_text(encoding="utf-8") == "previous\n"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
-from kpiengine import Output, OutputError, Results, atomic_write
-from kpiengine_csv.results_table import results_table
+from kpiengine import Output, OutputError, Results, atomic_write, result_table
+from kpiengine_csv.results_csv import csv_chunks
 
 OUTPUT_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -43,13 +42,9 @@ OUTPUT_OPTIONS: dict[str, Any] = {
 }
 
 
-def write_csv(
-    handle: IO[str], header: Sequence[str], rows: Sequence[Sequence[str]], delimiter: str
-) -> None:
-    """The header and rows as CSV text."""
-    writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+def write_all(handle: IO[str], chunks: Iterable[str]) -> None:
+    for chunk in chunks:
+        handle.write(chunk)
 
 
 class CsvOutput(Output):
@@ -61,16 +56,15 @@ class CsvOutput(Output):
 
     def write(self, results: Results) -> None:
         """Write the results; the previous file stays whole if anything fails."""
-        header, rows = results_table(results)
-        delimiter = self.options.get("delimiter", ",")
+        chunks = csv_chunks(result_table(results), self.options.get("delimiter", ","))
         if self.options["path"] == "-":
-            write_csv(sys.stdout, header, rows, delimiter)
+            write_all(sys.stdout, chunks)
             return
         path = Path(self.base_dir, self.options["path"])
         encoding = self.options.get("encoding", "utf-8-sig")
         try:
             with atomic_write(path, encoding=encoding, newline="") as handle:
-                write_csv(handle, header, rows, delimiter)
+                write_all(handle, chunks)
         except UnicodeEncodeError as exc:
             bad = exc.object[exc.start : exc.end]
             raise OutputError(

@@ -40,6 +40,8 @@ from kpiengine.results import (
     SubjectResult,
     results_document,
 )
+from kpiengine.resulttable import ResultTable
+from kpiengine.resulttable.objects import result_table
 from kpiengine.source import Changes, FetchRequest, FieldType, Source
 
 __version__ = "0.1.0"
@@ -61,6 +63,7 @@ __all__ = [
     "RateLimiter",
     "Redactor",
     "Refused",
+    "ResultTable",
     "Results",
     "RetriesExhausted",
     "RetryPolicy",
@@ -75,6 +78,7 @@ __all__ = [
     "check_http",
     "hookimpl",
     "make_client",
+    "result_table",
     "results_document",
     "retry_after_seconds",
     "secret_option_names",

@@ -22,6 +22,8 @@ from kpiengine.phases import phase
 from kpiengine.plugins import Registry
 from kpiengine.ranking import ranks_within
 from kpiengine.results import GroupResult, IndicatorResult, Results, SubjectResult
+from kpiengine.resulttable import ResultTable
+from kpiengine.resulttable.objects import lazy_groups, lazy_subjects
 from kpiengine.rows import GroupRow, Row, all_aggregations, metric_values
 from kpiengine.ruleset import Ruleset
 from kpiengine.scoring import Scored, grade_of, score_indicators
@@ -207,6 +209,7 @@ def make_results(
     periods: Sequence[Period],
     rows: Sequence[SubjectResult],
     groups: Sequence[GroupResult],
+    table: ResultTable | None = None,
 ) -> Results:
     return Results(
         ruleset_name=ruleset.name,
@@ -215,8 +218,9 @@ def make_results(
         currency=ruleset.currency,
         money_places=minor_units(ruleset.currency),
         periods=tuple(p.id for p in periods),
-        rows=tuple(rows),
-        groups=tuple(groups),
+        rows=rows,
+        groups=groups,
+        table=table,
     )
 
 
@@ -226,7 +230,7 @@ def _columnar(
     subjects: list[Subject],
     periods: Sequence[Period],
     all_periods: Sequence[Period],
-) -> tuple[Sequence[SubjectResult], Sequence[GroupResult]]:
+) -> ResultTable:
     try:
         return evaluate_columnar(ruleset, store, subjects, periods, all_periods)
     except duckdb.ConversionException as exc:  # a record's value, not the engine: say which
@@ -259,7 +263,8 @@ def evaluate(
                 ruleset, periods, people, [group_result(ruleset, g) for g in groups]
             )
         else:
-            columns = _columnar(ruleset, store, subjects, periods, all_periods)
-            results = make_results(ruleset, periods, *columns)
+            table = _columnar(ruleset, store, subjects, periods, all_periods)
+            lazy = lazy_subjects(table), lazy_groups(table)
+            results = make_results(ruleset, periods, *lazy, table)
     notes = [*store.notes, *unmatched_owners(store, ruleset, subjects)]
     return Run(ruleset, periods, store, rows, results, notes)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from kpiengine.resulttable import ResultTable
 
 Value = Decimal | str | bool | None
 
@@ -61,7 +64,11 @@ class GroupResult:
 
 @dataclass(frozen=True)
 class Results:
-    """A whole run: the ruleset it came from, its periods and its rows in a stable order."""
+    """A whole run: the ruleset it came from, its periods and its rows in a stable order.
+
+    A run's `rows` and `groups` are built from `table` when first read; outputs that write many
+    rows read `result_table(results)` instead, which never builds them.
+    """
 
     ruleset_name: str
     ruleset_sha256: str
@@ -69,8 +76,9 @@ class Results:
     currency: str
     money_places: int
     periods: tuple[str, ...]
-    rows: tuple[SubjectResult, ...]
-    groups: tuple[GroupResult, ...] = ()
+    rows: Sequence[SubjectResult]
+    groups: Sequence[GroupResult] = ()
+    table: ResultTable | None = field(default=None, compare=False, repr=False)
 
 
 EXACT_FLOAT = 2**53

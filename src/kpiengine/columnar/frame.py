@@ -86,10 +86,10 @@ class Frame:
         return {str(row[0]): str(row[1]) for row in described}
 
     def rows(
-        self, order: str, columns: Sequence[str], whole: Sequence[str] = ()
+        self, order: str, columns: Sequence[str], whole: Sequence[str] = (), where: str = "TRUE"
     ) -> list[dict[str, Any]]:
-        """The named columns of every row, in `order`; numbers arrive as Decimal, as the row
-        evaluator gives them, except the `whole` columns (ranks), which stay integers."""
+        """The named columns of the rows `where` holds, in `order`; numbers arrive as Decimal, as
+        the row evaluator gives them, except the `whole` columns (indexes), which stay integers."""
         types = self.types()
         names = list(dict.fromkeys(columns))
         numbers = [_is_number(types[c]) and c not in whole for c in names]
@@ -101,7 +101,7 @@ class Frame:
             else ident(c)
             for c, number in zip(names, numbers, strict=True)
         )
-        table = self.con.sql(f"SELECT {select} FROM {self.table} ORDER BY {order}")
+        table = self.con.sql(f"SELECT {select} FROM {self.table} WHERE {where} ORDER BY {order}")
         # Decimals as text, turned into Decimal a column at a time: far faster than DuckDB's
         # Python objects one value at a time.
         arrow = table.to_arrow_table()

@@ -1,4 +1,4 @@
-"""The frames' rows as the engine's Results: indicators, warnings, feedback, lines and honors."""
+"""The wording of a row's warnings and feedback, read from a fetched frame row."""
 
 from __future__ import annotations
 
@@ -6,29 +6,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from kpiengine.columnar.incentives import line_column, shown_column
-from kpiengine.columnar.spine import NAME, PERIOD, SUBJECT, group_column
-from kpiengine.results import GroupResult, IndicatorResult, SubjectResult
+from kpiengine.columnar.spine import PERIOD
 from kpiengine.ruleset import Indicator, Ruleset
 
 Row = Mapping[str, Any]
 """A fetched frame row: numbers already Decimal (see Frame.rows), texts, ranks as integers."""
-
-
-def indicator_result(ind: Indicator, row: Row) -> IndicatorResult:
-    def get(name: str) -> Any:
-        return row[f"{ind.id}.{name}"]
-
-    return IndicatorResult(
-        id=ind.id,
-        name=ind.name,
-        unit=ind.unit,
-        actual=get("actual"),
-        target=get("target"),
-        attainment=get("attainment"),
-        score=get("score"),
-        weight=ind.weight,
-    )
 
 
 def _level_warnings(ind: Indicator, actual: Any, target: Any) -> list[str]:
@@ -88,68 +70,3 @@ def feedback(ruleset: Ruleset, row: Row) -> tuple[str, ...]:
 
 
 INDICATOR_COLUMNS = ("actual", "target", "attainment", "score", "raw_score")
-
-
-def common_columns(ruleset: Ruleset) -> list[str]:
-    fields = [f"{i.id}.{f}" for i in ruleset.indicators for f in INDICATOR_COLUMNS]
-    return [PERIOD, *fields, *ruleset.metrics, "total", "grade"]
-
-
-def subject_columns(ruleset: Ruleset) -> list[str]:
-    """What the results read of the people frame: nothing else is fetched into Python."""
-    groups = ruleset.subjects.groups
-    feedback = [n for item in ruleset.feedback for n in item.message.names]
-    return [
-        SUBJECT,
-        NAME,
-        *common_columns(ruleset),
-        "__grade_name",
-        *(group_column(g) for g in groups),
-        *(f"__rank:{g}" for g in groups),
-        *(line_column(i) for i in ruleset.incentives),
-        *(shown_column(i) for i in ruleset.incentives if i.honor is not None),
-        *(f"__feedback:{n}" for n in range(len(ruleset.feedback))),
-        *feedback,
-    ]
-
-
-def group_columns(ruleset: Ruleset) -> list[str]:
-    return ["__gvalue", "__member_ids", *common_columns(ruleset)]
-
-
-def subject_result(ruleset: Ruleset, row: Row) -> SubjectResult:
-    groups = {g: row[group_column(g)] for g in ruleset.subjects.groups}
-    lines = {i.id: row[line_column(i)] for i in ruleset.incentives}
-    return SubjectResult(
-        subject=row[SUBJECT],
-        name=row[NAME],
-        period=row[PERIOD],
-        groups=groups,
-        indicators={i.id: indicator_result(i, row) for i in ruleset.indicators},
-        metrics={m: row[m] for m in ruleset.metrics},
-        total=row["total"] or Decimal(0),
-        grade=row["grade"],
-        grade_name=row["__grade_name"],
-        ranks={g: row[f"__rank:{g}"] for g in ruleset.subjects.groups},
-        incentives=lines,
-        payout=sum(lines.values(), Decimal(0)),
-        honors=tuple(
-            i.name for i in ruleset.incentives if i.honor is not None and row[shown_column(i)]
-        ),
-        feedback=feedback(ruleset, row) if ruleset.feedback else (),
-        warnings=warnings(ruleset, row),
-    )
-
-
-def group_result(ruleset: Ruleset, group: str, row: Row) -> GroupResult:
-    return GroupResult(
-        group=group,
-        value=row["__gvalue"],
-        period=row[PERIOD],
-        members=tuple(row["__member_ids"]),
-        indicators={i.id: indicator_result(i, row) for i in ruleset.indicators},
-        metrics={m: row[m] for m in ruleset.metrics},
-        total=row["total"] or Decimal(0),
-        grade=row["grade"],
-        warnings=warnings(ruleset, row),
-    )

@@ -5,22 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kpiengine.columnar.frame import Frame
-from kpiengine.columnar.groups import VALUE, group_frame, join_group_names
+from kpiengine.columnar.groups import group_frame, join_group_names
 from kpiengine.columnar.incentives import add_incentives
 from kpiengine.columnar.measures import add_measures, join_aggregations
-from kpiengine.columnar.results import (
-    group_columns,
-    group_result,
-    subject_columns,
-    subject_result,
-)
+from kpiengine.columnar.publish import result_table
 from kpiengine.columnar.scores import add_ranks, expression_sql, score_frame
-from kpiengine.columnar.spine import PIDX, SUBJECT, spine_table, start_spine
+from kpiengine.columnar.spine import spine_table, start_spine
 from kpiengine.columnar.targets import add_targets
 from kpiengine.group_results import register_members
 from kpiengine.money import minor_units
 from kpiengine.periods import Period
-from kpiengine.results import GroupResult, SubjectResult
+from kpiengine.resulttable import ResultTable
 from kpiengine.rows import all_aggregations
 from kpiengine.ruleset import Ruleset
 from kpiengine.store import Store
@@ -79,20 +74,12 @@ def evaluate_columnar(
     subjects: Sequence[Subject],
     periods: Sequence[Period],
     all_periods: Sequence[Period],
-) -> tuple[tuple[SubjectResult, ...], tuple[GroupResult, ...]]:
+) -> ResultTable:
     """Each subject's and each group's results for the periods, computed as columns."""
     people = people_frame(ruleset, store, subjects, periods, all_periods)
     groups = group_frames(people, ruleset, store, subjects, periods)
-    add_incentives(people, ruleset.incentives, minor_units(ruleset.currency))
+    places = minor_units(ruleset.currency)
+    add_incentives(people, ruleset.incentives, places)
     add_feedback_flags(people, ruleset)
     people.materialize()
-    order = f"{PIDX}, {SUBJECT}"
-    ranks = [f"__rank:{g}" for g in ruleset.subjects.groups]
-    fetched = people.rows(order, subject_columns(ruleset), ranks)
-    rows = tuple(subject_result(ruleset, r) for r in fetched)
-    group_rows = tuple(
-        group_result(ruleset, name, r)
-        for name, frame in groups
-        for r in frame.rows(f"{PIDX}, {VALUE}", group_columns(ruleset))
-    )
-    return rows, group_rows
+    return result_table(people, groups, ruleset, places)

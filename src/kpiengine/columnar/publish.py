@@ -1,0 +1,181 @@
+"""The people and group frames as a ResultTable: every value turned to exact text in DuckDB,
+warnings and feedback worked out in Python only for the rows that have any."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from kpiengine.columnar.frame import EXACT_PLACES, NOT_DECIMAL, Frame
+from kpiengine.columnar.groups import MEMBERS, VALUE
+from kpiengine.columnar.incentives import line_column, shown_column
+from kpiengine.columnar.notes import (
+    NOTE_FEEDBACK,
+    NOTE_KEY,
+    NOTE_PIDX,
+    NOTE_WARNINGS,
+    NOTES,
+    note_table,
+)
+from kpiengine.columnar.spine import NAME, PERIOD, PIDX, SUBJECT, group_column
+from kpiengine.resulttable import Kind, Layout, ResultTable
+from kpiengine.resulttable.layout import IndicatorInfo, indicator_key
+from kpiengine.resulttable.table import ORDER, empty_table
+from kpiengine.ruleset import Ruleset
+from kpiengine.sql import ident, literal
+
+DECIMAL_TEXT = """
+CREATE OR REPLACE TEMP MACRO __decimal_text(t) AS
+  CASE WHEN t IS NULL THEN NULL
+       WHEN NOT contains(t, '.') THEN CASE WHEN t = '-0' THEN '0' ELSE t END
+       WHEN rtrim(rtrim(t, '0'), '.') IN ('-0', '-', '') THEN '0'
+       ELSE rtrim(rtrim(t, '0'), '.') END
+"""
+"""A decimal's text without trailing zeros: `36`, `0.9` (as `decimal_text` in Python)."""
+
+
+def kind_of(sql_type: str) -> Kind:
+    if sql_type == "BOOLEAN":
+        return "bool"
+    if sql_type in NOT_DECIMAL or sql_type.startswith("DECIMAL"):
+        return "number"
+    return "text"
+
+
+def text_sql(column: str, sql_type: str) -> str:
+    """A value of any type as the result table's text."""
+    value = ident(column)
+    if sql_type in NOT_DECIMAL:
+        return f"__decimal_text(CAST(CAST({value} AS DECIMAL(38, {EXACT_PLACES})) AS VARCHAR))"
+    if sql_type.startswith("DECIMAL"):
+        return f"__decimal_text(CAST({value} AS VARCHAR))"
+    if sql_type == "BOOLEAN":
+        return f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
+    return f"CAST({value} AS VARCHAR)"
+
+
+def layout_of(ruleset: Ruleset, types: dict[str, str]) -> Layout:
+    groups = tuple(ruleset.subjects.groups)
+    return Layout(
+        groups=groups,
+        indicators=tuple(
+            IndicatorInfo(
+                i.id,
+                i.name,
+                i.unit,
+                i.weight,
+                kind_of(types[f"{i.id}.actual"]),
+                kind_of(types[f"{i.id}.target"]),
+            )
+            for i in ruleset.indicators
+        ),
+        metrics=tuple((m, kind_of(types[m])) for m in ruleset.metrics),
+        ranks=groups,
+        incentives=tuple(i.id for i in ruleset.incentives),
+    )
+
+
+def _common(ruleset: Ruleset, types: dict[str, str]) -> dict[str, str]:
+    columns = {}
+    for ind in ruleset.indicators:
+        for field in ("actual", "target", "attainment", "score"):
+            name = f"{ind.id}.{field}"
+            columns[indicator_key(ind.id, field)] = text_sql(name, types[name])
+    for metric in ruleset.metrics:
+        columns[f"metric:{metric}"] = text_sql(metric, types[metric])
+    columns["total"] = "__decimal_text(CAST(COALESCE(total, 0) AS VARCHAR))"
+    columns["grade"] = "grade"
+    columns["warnings"] = f"COALESCE({NOTE_WARNINGS}, []::VARCHAR[])"
+    return columns
+
+
+def _money(sql: str, places: int) -> str:
+    return f"CAST(CAST({sql} AS DECIMAL(38, {places})) AS VARCHAR)"
+
+
+def _honors(ruleset: Ruleset) -> str:
+    lists = [
+        f"(CASE WHEN {ident(shown_column(i))} THEN [{literal(i.name)}] ELSE [] END)"
+        for i in ruleset.incentives
+        if i.honor is not None
+    ]
+    return f"CAST({' || '.join(lists)} AS VARCHAR[])" if lists else "[]::VARCHAR[]"
+
+
+def _subject_sql(ruleset: Ruleset, types: dict[str, str], places: int) -> dict[str, str]:
+    lines = [f"COALESCE({ident(line_column(i))}, 0)" for i in ruleset.incentives]
+    groups = ruleset.subjects.groups
+    return {
+        "subject": SUBJECT,
+        "name": NAME,
+        "period": PERIOD,
+        **{f"group:{g}": ident(group_column(g)) for g in groups},
+        **_common(ruleset, types),
+        **{f"rank:{g}": f"CAST({ident(f'__rank:{g}')} AS VARCHAR)" for g in groups},
+        **{f"line:{i.id}": _money(ident(line_column(i)), places) for i in ruleset.incentives},
+        "payout": _money(" + ".join(lines) or "0", places),
+        "honors": _honors(ruleset),
+        "feedback": f"COALESCE({NOTE_FEEDBACK}, []::VARCHAR[])",
+        "grade_name": "__grade_name",
+    }
+
+
+def _select(columns: dict[str, str], order: str, source: str, joins: str) -> str:
+    select = ", ".join(f"{sql} AS {ident(key)}" for key, sql in columns.items())
+    return (
+        f"SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS {ORDER}, {select} "
+        f"FROM {source} AS t {joins} ORDER BY {order}"
+    )
+
+
+def subject_table(people: Frame, ruleset: Ruleset, places: int) -> pa.Table:
+    types = people.types()
+    people.con.register(NOTES, note_table(people, ruleset, SUBJECT))
+    joins = f"LEFT JOIN {NOTES} AS n ON n.{NOTE_KEY} = t.{SUBJECT} AND n.{NOTE_PIDX} = t.{PIDX}"
+    order = f"t.{PIDX}, t.{SUBJECT}"
+    sql = _select(_subject_sql(ruleset, types, places), order, people.table, joins)
+    return people.con.sql(sql).to_arrow_table()
+
+
+def group_table(frames: Sequence[tuple[str, Frame]], ruleset: Ruleset) -> pa.Table | None:
+    parts = []
+    for number, (name, frame) in enumerate(frames):
+        types = frame.types()
+        frame.con.register(f"{NOTES}{number}", note_table(frame, ruleset, VALUE))
+        columns = {
+            "group": literal(name),
+            "value": VALUE,
+            "period": PERIOD,
+            "members": f"CAST({MEMBERS} AS VARCHAR[])",
+            **_common(ruleset, types),
+            "__g": str(number),
+            "__p": PIDX,
+            "__v": VALUE,
+        }
+        on = f"n.{NOTE_KEY} = t.{VALUE} AND n.{NOTE_PIDX} = t.{PIDX}"
+        joins = f"LEFT JOIN {NOTES}{number} AS n ON {on}"
+        select = ", ".join(f"{sql} AS {ident(key)}" for key, sql in columns.items())
+        parts.append(f"SELECT {select} FROM {frame.table} AS t {joins}")
+    if not parts:
+        return None
+    order = "__g, __p, __v"
+    union = " UNION ALL ".join(parts)
+    sql = (
+        f"SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS {ORDER}, * EXCLUDE (__g, __p, __v) "
+        f"FROM ({union}) ORDER BY {order}"
+    )
+    return frames[0][1].con.sql(sql).to_arrow_table()
+
+
+def result_table(
+    people: Frame, frames: Sequence[tuple[str, Frame]], ruleset: Ruleset, places: int
+) -> ResultTable:
+    """The run's results, ready for the outputs; the frames may be dropped afterwards."""
+    people.con.execute(DECIMAL_TEXT)
+    layout = layout_of(ruleset, people.types())
+    subjects = subject_table(people, ruleset, places)
+    groups = group_table(frames, ruleset)
+    if groups is None:
+        groups = empty_table(layout.group_columns())
+    return ResultTable(layout, places, subjects, groups)

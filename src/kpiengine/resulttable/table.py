@@ -1,0 +1,113 @@
+"""A run's results as two tables of text cells, shown as CSV cells or JSON by DuckDB in batches.
+
+This is how outputs that write many rows read the results: nothing is built per row in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import cached_property
+
+import duckdb
+import pyarrow as pa
+
+from kpiengine.resulttable.layout import Layout, ResultColumn
+from kpiengine.resulttable.render import csv_cell, json_object
+
+ORDER = "__order"
+"""Each table's row order (period, then subject; or period, group, value)."""
+
+BATCH_ROWS = 20_000
+
+SUBJECT_KEYS = (
+    "subject",
+    "name",
+    "period",
+    "groups",
+    "indicators",
+    "metrics",
+    "total",
+    "grade",
+    "ranks",
+    "incentives",
+    "payout",
+    "honors",
+    "feedback",
+    "warnings",
+)
+GROUP_KEYS = (
+    "group",
+    "value",
+    "period",
+    "members",
+    "indicators",
+    "metrics",
+    "total",
+    "grade",
+    "warnings",
+)
+
+
+def arrow_type(column: ResultColumn) -> pa.DataType:
+    return pa.list_(pa.string()) if column.kind == "list" else pa.string()
+
+
+def empty_table(columns: Sequence[ResultColumn]) -> pa.Table:
+    fields = [pa.field(ORDER, pa.int64())]
+    fields += [pa.field(c.key, arrow_type(c)) for c in columns]
+    return pa.schema(fields).empty_table()
+
+
+class ResultTable:
+    """Subject × period rows and group × period rows, every value as exact text (see `Kind`).
+
+    Outputs read it through `header`/`cells` (CSV-like text, in Arrow batches), `result_json`
+    and `group_json` (each row's JSON object), or `subject_rows`/`group_rows` (result objects).
+    """
+
+    def __init__(
+        self, layout: Layout, money_places: int, subjects: pa.Table, groups: pa.Table
+    ) -> None:
+        self.layout = layout
+        self.money_places = money_places
+        self.subjects = subjects
+        self.groups = groups
+
+    def __len__(self) -> int:
+        return int(self.subjects.num_rows)
+
+    @cached_property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        con.register("subjects", self.subjects)
+        con.register("groups", self.groups)
+        return con
+
+    @property
+    def header(self) -> list[str]:
+        """The CSV header: one name per column of `cells`."""
+        return [c.header for c in self.layout.subject_columns() if c.header is not None]
+
+    def cells(self, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """Every subject row as text cells (None where there is no value), in batches."""
+        shown = [c for c in self.layout.subject_columns() if c.header is not None]
+        select = ", ".join(f"{csv_cell(c, self.money_places)} AS c{n}" for n, c in enumerate(shown))
+        yield from self._batches(f"SELECT {select} FROM subjects ORDER BY {ORDER}", batch_rows)
+
+    def result_json(self, batch_rows: int = BATCH_ROWS) -> Iterator[list[str]]:
+        """Each subject row as a JSON object (DESIGN §4's `results` items), in batches."""
+        sql = json_object(self.layout.subject_columns(), SUBJECT_KEYS)
+        return self._texts(f"SELECT {sql} FROM subjects ORDER BY {ORDER}", batch_rows)
+
+    def group_json(self, batch_rows: int = BATCH_ROWS) -> Iterator[list[str]]:
+        """Each group row as a JSON object (the document's `groups` items), in batches."""
+        sql = json_object(self.layout.group_columns(), GROUP_KEYS)
+        return self._texts(f"SELECT {sql} FROM groups ORDER BY {ORDER}", batch_rows)
+
+    def _batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        reader = self._con.sql(sql).to_arrow_reader(batch_rows)
+        yield from reader
+
+    def _texts(self, sql: str, batch_rows: int) -> Iterator[list[str]]:
+        for batch in self._batches(sql, batch_rows):
+            yield batch.column(0).to_pylist()

@@ -1,0 +1,120 @@
+"""The result table: the run's text cells, shown by DuckDB, must say exactly what the result
+objects say — the same CSV bytes and JSON bytes whichever way the table was built, and JSON that
+reads back as `results_document`."""
+
+import csv
+import io
+import json
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kpitest import EXAMPLE, ROOT
+
+from kpiengine import result_table
+from kpiengine.columnar.publish import DECIMAL_TEXT
+from kpiengine.engine import evaluate
+from kpiengine.load import load_ruleset
+from kpiengine.plugins import registry
+from kpiengine.results import json_number, results_document
+from kpiengine.resulttable.objects import table_of
+from kpiengine.resulttable.text import decimal_text
+from kpiengine_csv.results_csv import csv_chunks, lines
+from kpiengine_json.output import results_json
+
+PLANS = [EXAMPLE, *sorted((ROOT / "tests" / "golden" / "payouts").glob("*/plan.yaml"))]
+
+
+def run(plan):
+    reg = registry()
+    return evaluate(load_ruleset(Path(plan), reg).ruleset, reg).results
+
+
+@pytest.fixture(scope="module", params=PLANS, ids=lambda p: Path(p).parent.name)
+def results(request):
+    return run(request.param)
+
+
+def test_a_run_keeps_its_table_and_builds_no_objects_for_the_outputs(results):
+    assert results.table is not None
+    assert result_table(results) is results.table
+    assert len(results.table) == len(results.rows) > 0
+
+
+def test_the_table_rebuilt_from_the_objects_writes_the_same_csv(results):
+    rebuilt = table_of(results.rows, results.groups, results.money_places)
+    assert "".join(csv_chunks(results.table, ",")) == "".join(csv_chunks(rebuilt, ","))
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_the_table_rebuilt_from_the_objects_writes_the_same_json(results, indent):
+    objects_only = replace(results, table=None)
+    assert results_json(results, indent) == results_json(objects_only, indent)
+
+
+def test_the_json_reads_back_as_the_results_document(results):
+    assert json.loads(results_json(results)) == results_document(results)
+
+
+def test_the_csv_has_a_row_per_subject_and_period_in_order(results):
+    rows = list(csv.DictReader(io.StringIO("".join(csv_chunks(results.table, ",")))))
+    assert [(r["period"], r["subject"]) for r in rows] == [
+        (r.period, r.subject) for r in results.rows
+    ]
+    assert [r["payout"] for r in rows] == [f"{r.payout:.2f}" for r in results.rows]
+
+
+# --- the SQL forms against the Python forms ---------------------------------------------------
+
+decimals = st.decimals(allow_nan=False, allow_infinity=False, places=12).filter(
+    lambda d: abs(d) < Decimal(10) ** 20
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(decimals, min_size=1, max_size=20))
+def test_sql_decimal_text_is_pythons(values):
+    con = duckdb.connect()
+    con.execute(DECIMAL_TEXT)
+    table = pa.table({"v": pa.array(values, pa.decimal128(38, 12))})
+    con.register("t", table)
+    got = [r[0] for r in con.execute("SELECT __decimal_text(CAST(v AS VARCHAR)) FROM t").fetchall()]
+    assert got == [decimal_text(v) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(decimals, min_size=1, max_size=20))
+def test_json_numbers_read_back_as_pythons_floats(values):
+    con = duckdb.connect()
+    texts = [decimal_text(v) for v in values]
+    con.register("t", pa.table({"v": pa.array(texts, pa.string())}))
+    got = [
+        json.loads(r[0]) for r in con.execute("SELECT to_json(CAST(v AS JSON)) FROM t").fetchall()
+    ]
+    assert got == [json_number(v) for v in values]
+    assert [type(g) for g in got] == [type(json_number(v)) for v in values]
+
+
+cells = st.text(alphabet=st.sampled_from(list('ab ,;"\r\n\t中')), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=5),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_csv_lines_are_quoted_as_the_csv_module_quotes(rows, delimiter):
+    """Byte for byte as Python writes them, except that a lone carriage return is quoted too
+    (Python leaves it bare when lines end in \\n, and then cannot read its own file back)."""
+    columns = [pa.array([row[i] for row in rows], pa.string()) for i in range(3)]
+    text = "".join(line + "\n" for line in lines(columns, delimiter))
+    assert list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)) == rows
+    if not any("\r" in cell for row in rows for cell in row):
+        expected = io.StringIO()
+        csv.writer(expected, delimiter=delimiter, lineterminator="\n").writerows(rows)
+        assert text == expected.getvalue()
