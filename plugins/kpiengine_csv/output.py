@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
-from kpiengine import Output, OutputError, Results, atomic_write, result_table
-from kpiengine_csv.results_csv import csv_chunks
+from kpiengine import Output, OutputError, Results, ResultTable, atomic_write, result_table
 
 OUTPUT_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -40,6 +39,11 @@ OUTPUT_OPTIONS: dict[str, Any] = {
     "required": ["path"],
     "additionalProperties": False,
 }
+
+
+def csv_chunks(table: ResultTable, delimiter: str) -> Iterator[str]:
+    """The header, then the rows, as text ending in newlines, a batch at a time."""
+    return table.csv_text(delimiter)
 
 
 def write_all(handle: IO[str], chunks: Iterable[str]) -> None:

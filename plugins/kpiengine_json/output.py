@@ -42,15 +42,13 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode("utf-8")
 
 
-def _array(items: Iterator[list[str]], pad: str, newline: str) -> Iterator[str]:
-    """`[`, the items (already JSON), `]`: one item per line when indented."""
-    yield "["
-    separator = ""
-    for batch in items:
-        for item in batch:
-            yield f"{separator}{newline}{pad * 2}{item}"
-            separator = ","
-    yield f"{newline}{pad}]" if separator else "]"
+def _array(chunks: Iterator[str], pad: str, newline: str) -> Iterator[str]:
+    """`[`, the items (chunks of JSON objects), `]`: one item per line when indented."""
+    first = True
+    for chunk in chunks:
+        yield ("[" if first else ",") + newline + pad * 2 + chunk
+        first = False
+    yield "[]" if first else f"{newline}{pad}]"
 
 
 def document_chunks(results: Results, indent: int | None = 2) -> Iterator[str]:
@@ -67,9 +65,10 @@ def document_chunks(results: Results, indent: int | None = 2) -> Iterator[str]:
     for key, value in head.items():
         yield f"{newline}{pad}{_dumps(key)}{colon}{_dumps(value)},"
     yield f'{newline}{pad}"results"{colon}'
-    yield from _array(table.result_json(), pad, newline)
+    between = f",{newline}{pad * 2}"
+    yield from _array(table.result_json(between), pad, newline)
     yield f',{newline}{pad}"groups"{colon}'
-    yield from _array(table.group_json(), pad, newline)
+    yield from _array(table.group_json(between), pad, newline)
     yield f"{newline}}}\n"
 
 

@@ -203,7 +203,7 @@ def _group_cells(layout: Layout, row: GroupResult) -> dict[str, Any]:
 
 
 def _arrow(columns: Sequence[ResultColumn], cells: Sequence[dict[str, Any]]) -> pa.Table:
-    arrays = {ORDER: pa.array(range(len(cells)), pa.int64())}
+    arrays = {ORDER: pa.array(range(1, len(cells) + 1), pa.int64())}
     for column in columns:
         arrays[column.key] = pa.array([c[column.key] for c in cells], arrow_type(column))
     return pa.table(arrays)

@@ -10,12 +10,14 @@ from functools import cached_property
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kpiengine.resulttable.layout import Layout, ResultColumn
-from kpiengine.resulttable.render import csv_cell, json_object
+from kpiengine.resulttable.render import csv_cell, csv_quoted, json_object
+from kpiengine.sql import literal
 
 ORDER = "__order"
-"""Each table's row order (period, then subject; or period, group, value)."""
+"""Each table's row number, 1, 2, 3…: by period, then subject (or group, period, value)."""
 
 BATCH_ROWS = 20_000
 
@@ -46,6 +48,10 @@ GROUP_KEYS = (
     "grade",
     "warnings",
 )
+
+
+def _joined(cells: list[str], delimiter: str) -> str:
+    return f"concat_ws({literal(delimiter)}, {', '.join(cells)})"
 
 
 def arrow_type(column: ResultColumn) -> pa.DataType:
@@ -94,20 +100,36 @@ class ResultTable:
         select = ", ".join(f"{csv_cell(c, self.money_places)} AS c{n}" for n, c in enumerate(shown))
         yield from self._batches(f"SELECT {select} FROM subjects ORDER BY {ORDER}", batch_rows)
 
-    def result_json(self, batch_rows: int = BATCH_ROWS) -> Iterator[list[str]]:
-        """Each subject row as a JSON object (DESIGN §4's `results` items), in batches."""
-        sql = json_object(self.layout.subject_columns(), SUBJECT_KEYS)
-        return self._texts(f"SELECT {sql} FROM subjects ORDER BY {ORDER}", batch_rows)
+    def csv_text(self, delimiter: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[str]:
+        """The header line, then the subject rows a batch of lines at a time, each line ending
+        in a newline and quoted only where needed (a delimiter, quote, CR or LF in the cell)."""
+        shown = [c for c in self.layout.subject_columns() if c.header is not None]
+        header = [csv_quoted(literal(c.header), delimiter, "text") for c in shown if c.header]
+        yield self._con.execute(f"SELECT {_joined(header, delimiter)}").fetchall()[0][0] + "\n"
+        cells = [csv_quoted(csv_cell(c, self.money_places), delimiter, c.kind) for c in shown]
+        for chunk in self._chunks("subjects", _joined(cells, delimiter), "\n", batch_rows):
+            yield chunk + "\n"
 
-    def group_json(self, batch_rows: int = BATCH_ROWS) -> Iterator[list[str]]:
-        """Each group row as a JSON object (the document's `groups` items), in batches."""
+    def result_json(self, separator: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[str]:
+        """The subject rows as JSON objects (DESIGN §4's `results` items) with `separator`
+        between them, a batch at a time (put `separator` between the batches too)."""
+        sql = json_object(self.layout.subject_columns(), SUBJECT_KEYS)
+        return self._chunks("subjects", sql, separator, batch_rows)
+
+    def group_json(self, separator: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[str]:
+        """The group rows as JSON objects (the document's `groups` items), as `result_json`."""
         sql = json_object(self.layout.group_columns(), GROUP_KEYS)
-        return self._texts(f"SELECT {sql} FROM groups ORDER BY {ORDER}", batch_rows)
+        return self._chunks("groups", sql, separator, batch_rows)
 
     def _batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
         reader = self._con.sql(sql).to_arrow_reader(batch_rows)
         yield from reader
 
-    def _texts(self, sql: str, batch_rows: int) -> Iterator[list[str]]:
+    def _chunks(self, table: str, value: str, separator: str, batch_rows: int) -> Iterator[str]:
+        """`value` of each row in order, joined by `separator`: one text per batch of rows, so
+        neither DuckDB nor Python holds more than a batch of text at a time."""
+        sql = f"SELECT {value} FROM {table} ORDER BY {ORDER}"
         for batch in self._batches(sql, batch_rows):
-            yield batch.column(0).to_pylist()
+            texts = batch.column(0)
+            whole = pa.ListArray.from_arrays(pa.array([0, len(texts)], pa.int32()), texts)
+            yield pc.binary_join(whole, separator)[0].as_py()
