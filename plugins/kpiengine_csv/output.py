@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
+import codecs
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
-from kpiengine import Output, OutputError, Results, ResultTable, atomic_write, result_table
+from kpiengine import Output, OutputError, Results, atomic_write, result_table, write_stdout
 
 OUTPUT_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -41,12 +41,15 @@ OUTPUT_OPTIONS: dict[str, Any] = {
 }
 
 
-def csv_chunks(table: ResultTable, delimiter: str) -> Iterator[str]:
-    """The header, then the rows, as text ending in newlines, a batch at a time."""
-    return table.csv_text(delimiter)
+def encoded(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
+    """UTF-8 chunks in the file's encoding (UTF-8 ones pass through untouched)."""
+    if encoding == "utf-8-sig":
+        yield codecs.BOM_UTF8
+    for chunk in chunks:
+        yield chunk if encoding.startswith("utf-8") else chunk.decode("utf-8").encode(encoding)
 
 
-def write_all(handle: IO[str], chunks: Iterable[str]) -> None:
+def write_all(handle: IO[bytes], chunks: Iterable[bytes]) -> None:
     for chunk in chunks:
         handle.write(chunk)
 
@@ -60,15 +63,15 @@ class CsvOutput(Output):
 
     def write(self, results: Results) -> None:
         """Write the results; the previous file stays whole if anything fails."""
-        chunks = csv_chunks(result_table(results), self.options.get("delimiter", ","))
+        chunks = result_table(results).csv_chunks(self.options.get("delimiter", ","))
         if self.options["path"] == "-":
-            write_all(sys.stdout, chunks)
+            write_stdout(chunks)
             return
         path = Path(self.base_dir, self.options["path"])
         encoding = self.options.get("encoding", "utf-8-sig")
         try:
-            with atomic_write(path, encoding=encoding, newline="") as handle:
-                write_all(handle, chunks)
+            with atomic_write(path, mode="wb", encoding=None) as handle:
+                write_all(handle, encoded(chunks, encoding))
         except UnicodeEncodeError as exc:
             bad = exc.object[exc.start : exc.end]
             raise OutputError(

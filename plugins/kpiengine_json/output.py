@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import orjson
 
-from kpiengine import Output, OutputError, Results, atomic_write, result_table
+from kpiengine import Output, OutputError, Results, atomic_write, result_table, write_stdout
 
 OUTPUT_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -38,43 +37,43 @@ OUTPUT_OPTIONS: dict[str, Any] = {
 }
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode("utf-8")
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value)
 
 
-def _array(chunks: Iterator[str], pad: str, newline: str) -> Iterator[str]:
+def _array(chunks: Iterator[bytes], pad: bytes, newline: bytes) -> Iterator[bytes]:
     """`[`, the items (chunks of JSON objects), `]`: one item per line when indented."""
     first = True
     for chunk in chunks:
-        yield ("[" if first else ",") + newline + pad * 2 + chunk
+        yield (b"[" if first else b",") + newline + pad * 2 + chunk
         first = False
-    yield "[]" if first else f"{newline}{pad}]"
+    yield b"[]" if first else newline + pad + b"]"
 
 
-def document_chunks(results: Results, indent: int | None = 2) -> Iterator[str]:
-    """The results document (DESIGN §4) as text, a batch of rows at a time; same results, same
+def document_chunks(results: Results, indent: int | None = 2) -> Iterator[bytes]:
+    """The results document (DESIGN §4) in UTF-8, a batch of rows at a time; same results, same
     bytes. Indented, the outline has `indent` spaces a level and each result is one line."""
     table = result_table(results)
-    newline, pad, colon = ("", "", ":") if indent is None else ("\n", " " * indent, ": ")
+    newline, pad, colon = (b"", b"", b":") if indent is None else (b"\n", b" " * indent, b": ")
     head = {
         "kpiengine": 1,
         "ruleset": {"name": results.ruleset_name, "sha256": results.ruleset_sha256},
         "periods": list(results.periods),
     }
-    yield "{"
+    yield b"{"
     for key, value in head.items():
-        yield f"{newline}{pad}{_dumps(key)}{colon}{_dumps(value)},"
-    yield f'{newline}{pad}"results"{colon}'
-    between = f",{newline}{pad * 2}"
+        yield newline + pad + _dumps(key) + colon + _dumps(value) + b","
+    between = (b"," + newline + pad * 2).decode("ascii")
+    yield newline + pad + b'"results"' + colon
     yield from _array(table.result_json(between), pad, newline)
-    yield f',{newline}{pad}"groups"{colon}'
+    yield b"," + newline + pad + b'"groups"' + colon
     yield from _array(table.group_json(between), pad, newline)
-    yield f"{newline}}}\n"
+    yield newline + b"}\n"
 
 
 def results_json(results: Results, indent: int | None = 2) -> str:
     """The whole document as one text (for tests and small runs)."""
-    return "".join(document_chunks(results, indent))
+    return b"".join(document_chunks(results, indent)).decode("utf-8")
 
 
 class JsonOutput(Output):
@@ -88,11 +87,11 @@ class JsonOutput(Output):
         """Write the document; the previous file stays whole if anything fails."""
         chunks = document_chunks(results, self.options.get("indent", 2))
         if self.options["path"] == "-":
-            sys.stdout.writelines(chunks)
+            write_stdout(chunks)
             return
         path = Path(self.base_dir, self.options["path"])
         try:
-            with atomic_write(path, encoding="utf-8", newline="") as handle:
+            with atomic_write(path, mode="wb", encoding=None) as handle:
                 for chunk in chunks:
                     handle.write(chunk)
         except OSError as exc:

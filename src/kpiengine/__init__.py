@@ -5,7 +5,7 @@ This module is the public API that plugins (built-in and third-party) import fro
 
 from __future__ import annotations
 
-from kpiengine.atomic import atomic_write
+from kpiengine.atomic import atomic_write, write_stdout
 from kpiengine.connectors import (
     JsonApi,
     Progress,
@@ -83,4 +83,5 @@ __all__ = [
     "retry_after_seconds",
     "secret_option_names",
     "with_retries",
+    "write_stdout",
 ]

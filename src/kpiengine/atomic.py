@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from kpiengine.errors import OutputError
 
@@ -15,7 +16,7 @@ from kpiengine.errors import OutputError
 @contextmanager
 def atomic_write(
     path: Path, *, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None
-) -> Iterator[IO[str]]:
+) -> Iterator[IO[Any]]:
     """Write to a temporary file beside `path`, then rename it over `path` on success."""
     path = Path(path)
     try:
@@ -35,3 +36,11 @@ def atomic_write(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_stdout(chunks: Iterable[bytes]) -> None:
+    """Bytes to standard output, after any text already written to it."""
+    sys.stdout.flush()
+    for chunk in chunks:
+        sys.stdout.buffer.write(chunk)
+    sys.stdout.buffer.flush()

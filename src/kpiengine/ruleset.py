@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -192,5 +192,24 @@ class Ruleset:
         return next(i for i in self.indicators if i.id == indicator_id)
 
     @cached_property
+    def names_read(self) -> frozenset[str]:
+        """Every name an expression or message of the plan reads."""
+        return frozenset(_names(self))
+
+    @cached_property
     def evaluation_order(self) -> tuple[Indicator, ...]:
         return tuple(self.indicator(i) for i in self.order) if self.order else self.indicators
+
+
+def _names(value: object) -> Iterator[str]:
+    if isinstance(value, Expression | Template):
+        yield from value.names
+    elif is_dataclass(value) and not isinstance(value, type):
+        for item in fields(value):
+            yield from _names(getattr(value, item.name))
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _names(item)
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _names(item)

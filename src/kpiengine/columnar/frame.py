@@ -51,13 +51,21 @@ class Frame:
     con: duckdb.DuckDBPyConnection
     prefix: str
     stage: int = 0
+    computed: bool = False
+    """Whether the current stage is a table (nothing added since `start` or `materialize`)."""
 
     @property
     def table(self) -> str:
         return ident(f"{self.prefix}_{self.stage}")
 
+    @property
+    def base(self) -> str:
+        """The first stage, a table: the spine alone, without the joins and columns added to it."""
+        return ident(f"{self.prefix}_0")
+
     def start(self, sql: str, params: list[Any] | None = None) -> None:
         self.con.execute(f"CREATE OR REPLACE TABLE {self.table} AS {sql}", params or [])
+        self.computed = True
 
     def add(self, columns: Mapping[str, str], joins: str = "") -> None:
         """A new stage with these columns (name → SQL over the previous stage, aliased `t`).
@@ -74,12 +82,16 @@ class Frame:
             f"CREATE OR REPLACE VIEW {self.table} AS SELECT t.*, {select} FROM {previous} AS t "
             f"{joins}"
         )
+        self.computed = False
 
     def materialize(self) -> None:
         """Compute the stages so far once, into a table the next stages read."""
+        if self.computed:
+            return
         previous = self.table
         self.stage += 1
         self.con.execute(f"CREATE OR REPLACE TABLE {self.table} AS SELECT * FROM {previous}")
+        self.computed = True
 
     def types(self) -> dict[str, str]:
         described = self.con.execute(f"DESCRIBE {self.table}").fetchall()

@@ -71,11 +71,13 @@ def group_frame(
 
 
 def join_group_names(people: Frame, group: Frame, ruleset: Ruleset, name: str) -> None:
-    """Members read their group's result as `team.revenue.attainment`."""
+    """Members read their group's result as `team.revenue.attainment` (only the names the plan
+    reads are joined)."""
     columns = {
         f"{name}.{i.id}.{f}": f"gr.{ident(f'{i.id}.{f}')}"
         for i in ruleset.indicators
         for f in FIELDS
+        if f"{name}.{i.id}.{f}" in ruleset.names_read
     }
     on = f"gr.{VALUE} = t.{ident(group_column(name))} AND gr.{PERIOD} = t.{PERIOD}"
     people.add(columns, f"LEFT JOIN {group.table} AS gr ON {on}")

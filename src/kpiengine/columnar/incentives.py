@@ -9,7 +9,7 @@ from decimal import Decimal
 from kpiengine.columnar.frame import Frame, exact_divide
 from kpiengine.columnar.measures import agg_column
 from kpiengine.columnar.scores import expression_sql
-from kpiengine.columnar.spine import PERIOD, group_column
+from kpiengine.columnar.spine import PERIOD, SUBJECT, group_column
 from kpiengine.money import SETTLE_PLACES
 from kpiengine.record_tiers import record_payout
 from kpiengine.ruleset import Aggregation, Curve, Incentive, Rate, Tiers
@@ -76,15 +76,39 @@ def by_grade_sql(amounts: dict[str, Decimal] | None) -> str:
     return f"(CASE grade {cases} ELSE 0 END)" if cases else "0"
 
 
-def honored_sql(inc: Incentive) -> str:
-    """Among the top N (ties at the cut-off included) by a positive value, within the group."""
+def rank_sql(inc: Incentive) -> str:
+    """The rank by the honor's value within its period (and group), best first."""
     assert inc.honor is not None
-    value = f"({expression_sql(inc.honor.rank_by)})"
-    partition = f"t.{PERIOD}"
+    partition = PERIOD
     if inc.honor.within:
-        partition += f", t.{ident(group_column(inc.honor.within))}"
-    rank = f"RANK() OVER (PARTITION BY {partition} ORDER BY {value} DESC NULLS LAST)"
-    return f"COALESCE({value} > 0, FALSE) AND {rank} <= {inc.honor.top}"
+        partition += f", {ident(group_column(inc.honor.within))}"
+    value = f"({expression_sql(inc.honor.rank_by)})"
+    return f"RANK() OVER (PARTITION BY {partition} ORDER BY {value} DESC NULLS LAST)"
+
+
+def add_honored(frame: Frame, honors: Sequence[Incentive]) -> None:
+    """Among the top N (ties at the cut-off included) by a positive value, within the group.
+
+    The windows run over a narrow table (key, value, rank): over the whole frame they would sort
+    every column along."""
+    if not honors:
+        return
+    frame.materialize()
+    table = ident(f"{frame.prefix}_honors")
+    columns = []
+    for number, inc in enumerate(honors):
+        assert inc.honor is not None
+        value = f"({expression_sql(inc.honor.rank_by)})"
+        won = f"COALESCE({value} > 0, FALSE) AND {rank_sql(inc)} <= {inc.honor.top}"
+        columns.append(f"{won} AS h{number}")
+    frame.con.execute(
+        f"CREATE OR REPLACE TABLE {table} AS "
+        f"SELECT {SUBJECT}, {PERIOD}, {', '.join(columns)} FROM {frame.table}"
+    )
+    frame.add(
+        {honored_column(inc): f"hn.h{number}" for number, inc in enumerate(honors)},
+        f"JOIN {table} AS hn ON hn.{SUBJECT} = t.{SUBJECT} AND hn.{PERIOD} = t.{PERIOD}",
+    )
 
 
 def raw_sql(inc: Incentive) -> str:
@@ -140,6 +164,6 @@ def shown_sql(inc: Incentive) -> str:
 
 def add_incentives(frame: Frame, incentives: Sequence[Incentive], places: int) -> None:
     honors = [i for i in incentives if i.honor is not None]
-    frame.add({honored_column(i): honored_sql(i) for i in honors})
+    add_honored(frame, honors)
     lines = {line_column(i): line_sql(i, places) for i in incentives}
     frame.add(lines | {shown_column(i): shown_sql(i) for i in honors})

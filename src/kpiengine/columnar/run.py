@@ -10,7 +10,7 @@ from kpiengine.columnar.incentives import add_incentives
 from kpiengine.columnar.measures import add_measures, join_aggregations
 from kpiengine.columnar.publish import result_table
 from kpiengine.columnar.scores import add_ranks, expression_sql, score_frame
-from kpiengine.columnar.spine import spine_table, start_spine
+from kpiengine.columnar.spine import start_spine
 from kpiengine.columnar.targets import add_targets
 from kpiengine.group_results import register_members
 from kpiengine.money import minor_units
@@ -41,7 +41,7 @@ def people_frame(
     """Every subject × period scored, ranked, with its groups' results joined in."""
     groups = ruleset.subjects.groups
     people = Frame(store.con, "__people")
-    start_spine(people, spine_table(subjects, periods, groups, ruleset.calendar.frequency))
+    start_spine(people, subjects, periods, groups, ruleset.calendar.frequency)
     join_aggregations(people, store, ruleset, all_aggregations(ruleset), periods)
     add_measures(people, ruleset)
     add_targets(people, store, ruleset, subjects, periods, all_periods)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from kpiengine.columnar.frame import Frame, column, exact_divide
-from kpiengine.columnar.spine import PERIOD, group_column
+from kpiengine.columnar.spine import PERIOD, SUBJECT, group_column
 from kpiengine.expressions import Expression
 from kpiengine.ruleset import Grade, Indicator, Ruleset
 from kpiengine.sql import ident, literal
@@ -103,12 +103,23 @@ def add_total_and_grade(frame: Frame, ruleset: Ruleset) -> None:
 
 
 def add_ranks(frame: Frame, groups: Sequence[str]) -> None:
+    """Each subject's rank by total within each group and period. The windows run over a narrow
+    table (key, group, total) — over the whole frame they would sort every column along."""
+    if not groups:
+        return
+    frame.materialize()
+    table = ident(f"{frame.prefix}_ranks")
+    ranks = ", ".join(
+        f"RANK() OVER (PARTITION BY {PERIOD}, {ident(group_column(g))} ORDER BY total DESC) "
+        f"AS {ident(f'__rank:{g}')}"
+        for g in groups
+    )
+    frame.con.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT {SUBJECT}, {PERIOD}, {ranks} FROM {frame.table}"
+    )
     frame.add(
-        {
-            f"__rank:{g}": f"RANK() OVER (PARTITION BY t.{PERIOD}, t.{ident(group_column(g))} "
-            "ORDER BY t.total DESC)"
-            for g in groups
-        }
+        {f"__rank:{g}": f"rk.{ident(f'__rank:{g}')}" for g in groups},
+        f"JOIN {table} AS rk ON rk.{SUBJECT} = t.{SUBJECT} AND rk.{PERIOD} = t.{PERIOD}",
     )
 
 

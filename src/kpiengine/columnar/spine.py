@@ -9,6 +9,7 @@ import pyarrow as pa
 from kpiengine.columnar.frame import Frame
 from kpiengine.periods import MONTHS_PER, Period
 from kpiengine.ruleset import Frequency
+from kpiengine.sql import ident
 from kpiengine.subjects import Subject
 
 SUBJECT, NAME, PERIOD, PIDX = "__subject", "__name", "__period", "__pidx"
@@ -24,29 +25,49 @@ def period_index(period: Period, frequency: Frequency) -> int:
     return (period.start.month - 1) // MONTHS_PER[frequency]
 
 
-def spine_table(
+def subject_table(subjects: Sequence[Subject], groups: Sequence[str]) -> pa.Table:
+    columns = {
+        "pos": pa.array(range(len(subjects)), pa.int64()),
+        SUBJECT: pa.array([s.id for s in subjects], pa.string()),
+        NAME: pa.array([s.name for s in subjects], pa.string()),
+        START: pa.array([s.start for s in subjects], pa.date32()),
+    }
+    for group in groups:
+        columns[group_column(group)] = pa.array(
+            [s.groups.get(group, "") for s in subjects], pa.string()
+        )
+    return pa.table(columns)
+
+
+def period_table(periods: Sequence[Period], frequency: Frequency) -> pa.Table:
+    return pa.table(
+        {
+            "pos": pa.array(range(len(periods)), pa.int64()),
+            PERIOD: pa.array([p.id for p in periods], pa.string()),
+            PIDX: pa.array([period_index(p, frequency) for p in periods], pa.int64()),
+            PSTART: pa.array([p.start for p in periods], pa.date32()),
+            PEND: pa.array([p.end for p in periods], pa.date32()),
+            MONTHS: pa.array([p.months for p in periods], pa.int64()),
+        }
+    )
+
+
+def start_spine(
+    frame: Frame,
     subjects: Sequence[Subject],
     periods: Sequence[Period],
     groups: Sequence[str],
     frequency: Frequency,
-) -> pa.Table:
-    pairs = [(s, p) for p in periods for s in subjects]
-    columns = {
-        SUBJECT: pa.array([s.id for s, _ in pairs], pa.string()),
-        NAME: pa.array([s.name for s, _ in pairs], pa.string()),
-        PERIOD: pa.array([p.id for _, p in pairs], pa.string()),
-        PIDX: pa.array([period_index(p, frequency) for _, p in pairs], pa.int64()),
-        PSTART: pa.array([p.start for _, p in pairs], pa.date32()),
-        PEND: pa.array([p.end for _, p in pairs], pa.date32()),
-        MONTHS: pa.array([p.months for _, p in pairs], pa.int64()),
-        START: pa.array([s.start for s, _ in pairs], pa.date32()),
-    }
-    for group in groups:
-        columns[group_column(group)] = pa.array([s.groups.get(group, "") for s, _ in pairs])
-    return pa.table(columns)
-
-
-def start_spine(frame: Frame, table: pa.Table) -> None:
-    frame.con.register("__spine_arrow", table)
-    frame.start("SELECT * FROM __spine_arrow")
-    frame.con.unregister("__spine_arrow")
+) -> None:
+    """Every subject in every period (period by period, subjects in their order), as the
+    frame's first stage: a cross join in DuckDB, not a Python list of pairs."""
+    frame.con.register("__spine_subjects", subject_table(subjects, groups))
+    frame.con.register("__spine_periods", period_table(periods, frequency))
+    group_columns = "".join(f", s.{ident(group_column(g))}" for g in groups)
+    frame.start(
+        f"SELECT s.{SUBJECT}, s.{NAME}, p.{PERIOD}, p.{PIDX}, p.{PSTART}, p.{PEND}, "
+        f"p.{MONTHS}, s.{START}{group_columns} "
+        "FROM __spine_periods AS p CROSS JOIN __spine_subjects AS s ORDER BY p.pos, s.pos"
+    )
+    frame.con.unregister("__spine_subjects")
+    frame.con.unregister("__spine_periods")

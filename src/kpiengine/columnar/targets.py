@@ -210,7 +210,7 @@ def add_targets(
         if source is not None and not ind.levels:
             _check_numbers(store, source, ind)
         table = ident(f"{frame.prefix}_tgt{number}")
-        sql = target_table_sql(ind, frame.table, source, view, prorate)
+        sql = target_table_sql(ind, frame.base, source, view, prorate)
         frame.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
         alias = f"g{number}"
         joins.append(

@@ -100,23 +100,24 @@ class ResultTable:
         select = ", ".join(f"{csv_cell(c, self.money_places)} AS c{n}" for n, c in enumerate(shown))
         yield from self._batches(f"SELECT {select} FROM subjects ORDER BY {ORDER}", batch_rows)
 
-    def csv_text(self, delimiter: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[str]:
-        """The header line, then the subject rows a batch of lines at a time, each line ending
-        in a newline and quoted only where needed (a delimiter, quote, CR or LF in the cell)."""
+    def csv_chunks(self, delimiter: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
+        """The CSV as UTF-8: the header line, then the subject rows a batch of lines at a time,
+        each line ending in a newline, quoted only where needed (a delimiter, quote, CR or LF)."""
         shown = [c for c in self.layout.subject_columns() if c.header is not None]
         header = [csv_quoted(literal(c.header), delimiter, "text") for c in shown if c.header]
-        yield self._con.execute(f"SELECT {_joined(header, delimiter)}").fetchall()[0][0] + "\n"
+        line = self._con.execute(f"SELECT {_joined(header, delimiter)}").fetchall()[0][0]
+        yield line.encode("utf-8") + b"\n"
         cells = [csv_quoted(csv_cell(c, self.money_places), delimiter, c.kind) for c in shown]
         for chunk in self._chunks("subjects", _joined(cells, delimiter), "\n", batch_rows):
-            yield chunk + "\n"
+            yield chunk + b"\n"
 
-    def result_json(self, separator: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[str]:
-        """The subject rows as JSON objects (DESIGN §4's `results` items) with `separator`
+    def result_json(self, separator: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
+        """The subject rows as JSON objects (DESIGN §4's `results` items) in UTF-8, `separator`
         between them, a batch at a time (put `separator` between the batches too)."""
         sql = json_object(self.layout.subject_columns(), SUBJECT_KEYS)
         return self._chunks("subjects", sql, separator, batch_rows)
 
-    def group_json(self, separator: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[str]:
+    def group_json(self, separator: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
         """The group rows as JSON objects (the document's `groups` items), as `result_json`."""
         sql = json_object(self.layout.group_columns(), GROUP_KEYS)
         return self._chunks("groups", sql, separator, batch_rows)
@@ -125,11 +126,12 @@ class ResultTable:
         reader = self._con.sql(sql).to_arrow_reader(batch_rows)
         yield from reader
 
-    def _chunks(self, table: str, value: str, separator: str, batch_rows: int) -> Iterator[str]:
-        """`value` of each row in order, joined by `separator`: one text per batch of rows, so
-        neither DuckDB nor Python holds more than a batch of text at a time."""
+    def _chunks(self, table: str, value: str, separator: str, batch_rows: int) -> Iterator[bytes]:
+        """`value` of each row in order, joined by `separator`: one UTF-8 text per batch of rows,
+        so neither DuckDB nor Python holds more than a batch of text at a time."""
         sql = f"SELECT {value} FROM {table} ORDER BY {ORDER}"
         for batch in self._batches(sql, batch_rows):
             texts = batch.column(0)
-            whole = pa.ListArray.from_arrays(pa.array([0, len(texts)], pa.int32()), texts)
-            yield pc.binary_join(whole, separator)[0].as_py()
+            if len(texts):
+                whole = pa.ListArray.from_arrays(pa.array([0, len(texts)], pa.int32()), texts)
+                yield pc.binary_join(whole, separator)[0].as_buffer().to_pybytes()
