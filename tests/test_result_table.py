@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from kpitest import EXAMPLE, ROOT
 
 from kpiengine import SubjectResult, result_table
-from kpiengine.columnar.publish import DECIMAL_TEXT
+from kpiengine.columnar.publish import number_text
 from kpiengine.engine import evaluate
 from kpiengine.load import load_ruleset
 from kpiengine.plugins import registry
@@ -96,11 +96,14 @@ decimals = st.decimals(allow_nan=False, allow_infinity=False, places=12).filter(
 @given(st.lists(decimals, min_size=1, max_size=20))
 def test_sql_decimal_text_is_pythons(values):
     con = duckdb.connect()
-    con.execute(DECIMAL_TEXT)
-    table = pa.table({"v": pa.array(values, pa.decimal128(38, 12))})
-    con.register("t", table)
-    got = [r[0] for r in con.execute("SELECT __decimal_text(CAST(v AS VARCHAR)) FROM t").fetchall()]
-    assert got == [decimal_text(v) for v in values]
+    con.register("t", pa.table({"v": pa.array(values, pa.decimal128(38, 12))}))
+    exact = con.execute(f"SELECT {number_text('v', 'DECIMAL(38, 12)')} FROM t").fetchall()
+    assert [r[0] for r in exact] == [decimal_text(v) for v in values]
+    for sql_type in ("DECIMAL(38, 3)", "DECIMAL(38, 0)", "BIGINT"):
+        value = f"CAST(v AS {sql_type})"
+        sql = f"SELECT {number_text(value, sql_type)}, CAST({value} AS VARCHAR) FROM t"
+        for text, plain in con.execute(sql).fetchall():
+            assert text == decimal_text(Decimal(plain))
 
 
 @settings(max_examples=150, deadline=None)

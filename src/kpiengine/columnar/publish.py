@@ -25,14 +25,12 @@ from kpiengine.resulttable.table import ORDER, empty_table
 from kpiengine.ruleset import Ruleset
 from kpiengine.sql import ident, literal
 
-DECIMAL_TEXT = """
-CREATE OR REPLACE TEMP MACRO __decimal_text(t) AS
-  CASE WHEN t IS NULL THEN NULL
-       WHEN NOT contains(t, '.') THEN CASE WHEN t = '-0' THEN '0' ELSE t END
-       WHEN rtrim(rtrim(t, '0'), '.') IN ('-0', '-', '') THEN '0'
-       ELSE rtrim(rtrim(t, '0'), '.') END
-"""
-"""A decimal's text without trailing zeros: `36`, `0.9` (as `decimal_text` in Python)."""
+INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"})
+
+
+def _scale(sql_type: str) -> int:
+    """The places of a `DECIMAL(p, s)` type."""
+    return int(sql_type.rstrip(")").split(",")[1])
 
 
 def kind_of(sql_type: str) -> Kind:
@@ -43,13 +41,26 @@ def kind_of(sql_type: str) -> Kind:
     return "text"
 
 
+def number_text(value: str, sql_type: str) -> str:
+    """A number as exact text without trailing zeros (`36`, `0.9`: Python's `decimal_text`).
+
+    The type says whether the text has a point, so each value is formatted once and trimmed;
+    a DOUBLE goes through the engine's exact decimal first."""
+    if sql_type in INTEGERS:
+        return f"CAST({value} AS VARCHAR)"
+    if not sql_type.startswith("DECIMAL"):
+        value = f"CAST({value} AS DECIMAL(38, {EXACT_PLACES}))"
+        sql_type = f"DECIMAL(38, {EXACT_PLACES})"
+    if _scale(sql_type) == 0:
+        return f"CAST({value} AS VARCHAR)"
+    return f"rtrim(rtrim(CAST({value} AS VARCHAR), '0'), '.')"
+
+
 def text_sql(column: str, sql_type: str) -> str:
     """A value of any type as the result table's text."""
     value = ident(column)
-    if sql_type in NOT_DECIMAL:
-        return f"__decimal_text(CAST(CAST({value} AS DECIMAL(38, {EXACT_PLACES})) AS VARCHAR))"
-    if sql_type.startswith("DECIMAL"):
-        return f"__decimal_text(CAST({value} AS VARCHAR))"
+    if sql_type in NOT_DECIMAL or sql_type.startswith("DECIMAL"):
+        return number_text(value, sql_type)
     if sql_type == "BOOLEAN":
         return f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
     return f"CAST({value} AS VARCHAR)"
@@ -84,7 +95,7 @@ def _common(ruleset: Ruleset, types: dict[str, str]) -> dict[str, str]:
             columns[indicator_key(ind.id, field)] = text_sql(name, types[name])
     for metric in ruleset.metrics:
         columns[f"metric:{metric}"] = text_sql(metric, types[metric])
-    columns["total"] = "__decimal_text(CAST(COALESCE(total, 0) AS VARCHAR))"
+    columns["total"] = number_text("COALESCE(total, 0)", types["total"])
     columns["grade"] = "grade"
     columns["warnings"] = f"COALESCE({NOTE_WARNINGS}, []::VARCHAR[])"
     return columns
@@ -172,7 +183,6 @@ def result_table(
     people: Frame, frames: Sequence[tuple[str, Frame]], ruleset: Ruleset, places: int
 ) -> ResultTable:
     """The run's results, ready for the outputs; the frames may be dropped afterwards."""
-    people.con.execute(DECIMAL_TEXT)
     layout = layout_of(ruleset, people.types())
     subjects = subject_table(people, ruleset, places)
     groups = group_table(frames, ruleset)
