@@ -17,11 +17,12 @@ from hypothesis import strategies as st
 from kpitest import EXAMPLE, ROOT
 
 from kpiengine import SubjectResult, result_table
-from kpiengine.columnar.publish import number_text
+from kpiengine.columnar.publish import number_text, trimmed
 from kpiengine.engine import evaluate
 from kpiengine.load import load_ruleset
 from kpiengine.plugins import registry
 from kpiengine.results import json_number, results_document
+from kpiengine.resulttable import ResultColumn
 from kpiengine.resulttable.objects import table_of
 from kpiengine.resulttable.text import decimal_text
 from kpiengine_json.output import results_json
@@ -97,13 +98,14 @@ decimals = st.decimals(allow_nan=False, allow_infinity=False, places=12).filter(
 def test_sql_decimal_text_is_pythons(values):
     con = duckdb.connect()
     con.register("t", pa.table({"v": pa.array(values, pa.decimal128(38, 12))}))
-    exact = con.execute(f"SELECT {number_text('v', 'DECIMAL(38, 12)')} FROM t").fetchall()
-    assert [r[0] for r in exact] == [decimal_text(v) for v in values]
-    for sql_type in ("DECIMAL(38, 3)", "DECIMAL(38, 0)", "BIGINT"):
+    for sql_type in ("DECIMAL(38, 12)", "DECIMAL(38, 3)", "DECIMAL(38, 0)", "BIGINT"):
         value = f"CAST(v AS {sql_type})"
-        sql = f"SELECT {number_text(value, sql_type)}, CAST({value} AS VARCHAR) FROM t"
-        for text, plain in con.execute(sql).fetchall():
-            assert text == decimal_text(Decimal(plain))
+        sql = f"SELECT {number_text(value, sql_type)} AS n, CAST({value} AS VARCHAR) FROM t"
+        fetched = con.sql(sql).to_arrow_table()
+        texts = trimmed(fetched, [ResultColumn("n", "n", "number", None)]).column(0)
+        assert texts.to_pylist() == [
+            decimal_text(Decimal(p)) for p in fetched.column(1).to_pylist()
+        ]
 
 
 @settings(max_examples=150, deadline=None)

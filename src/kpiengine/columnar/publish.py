@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kpiengine.columnar.frame import EXACT_PLACES, NOT_DECIMAL, Frame
 from kpiengine.columnar.groups import MEMBERS, VALUE
@@ -20,17 +21,13 @@ from kpiengine.columnar.notes import (
 )
 from kpiengine.columnar.spine import NAME, PERIOD, PIDX, SUBJECT, group_column
 from kpiengine.resulttable import Kind, Layout, ResultTable
-from kpiengine.resulttable.layout import IndicatorInfo, indicator_key
+from kpiengine.resulttable.layout import IndicatorInfo, ResultColumn, indicator_key
 from kpiengine.resulttable.table import ORDER, empty_table
 from kpiengine.ruleset import Ruleset
 from kpiengine.sql import ident, literal
 
 INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"})
-
-
-def _scale(sql_type: str) -> int:
-    """The places of a `DECIMAL(p, s)` type."""
-    return int(sql_type.rstrip(")").split(",")[1])
+TRIMMED = frozenset({"number", "money", "float"})
 
 
 def kind_of(sql_type: str) -> Kind:
@@ -42,18 +39,25 @@ def kind_of(sql_type: str) -> Kind:
 
 
 def number_text(value: str, sql_type: str) -> str:
-    """A number as exact text without trailing zeros (`36`, `0.9`: Python's `decimal_text`).
-
-    The type says whether the text has a point, so each value is formatted once and trimmed;
-    a DOUBLE goes through the engine's exact decimal first."""
-    if sql_type in INTEGERS:
-        return f"CAST({value} AS VARCHAR)"
-    if not sql_type.startswith("DECIMAL"):
+    """A number as exact decimal text (a DOUBLE through the engine's exact decimal first);
+    `trimmed` then takes off the zeros a decimal's scale leaves (`36.000` → `36`)."""
+    if sql_type in NOT_DECIMAL and sql_type not in INTEGERS:
         value = f"CAST({value} AS DECIMAL(38, {EXACT_PLACES}))"
-        sql_type = f"DECIMAL(38, {EXACT_PLACES})"
-    if _scale(sql_type) == 0:
-        return f"CAST({value} AS VARCHAR)"
-    return f"rtrim(rtrim(CAST({value} AS VARCHAR), '0'), '.')"
+    return f"CAST({value} AS VARCHAR)"
+
+
+def trimmed(table: pa.Table, columns: Sequence[ResultColumn]) -> pa.Table:
+    """Number columns without trailing zeros (`36`, `0.9`: Python's `decimal_text`), in Arrow:
+    many times faster than trimming each value in SQL."""
+    for column in columns:
+        if column.kind in TRIMMED:
+            index = table.schema.get_field_index(column.key)
+            texts = table.column(index)
+            bare = pc.ascii_rtrim(pc.ascii_rtrim(texts, characters="0"), characters=".")
+            table = table.set_column(
+                index, column.key, pc.if_else(pc.match_substring(texts, "."), bare, texts)
+            )
+    return table
 
 
 def text_sql(column: str, sql_type: str) -> str:
@@ -140,16 +144,18 @@ def _select(columns: dict[str, str], order: str, source: str, joins: str) -> str
     )
 
 
-def subject_table(people: Frame, ruleset: Ruleset, places: int) -> pa.Table:
+def subject_table(people: Frame, ruleset: Ruleset, places: int, layout: Layout) -> pa.Table:
     types = people.types()
     people.con.register(NOTES, note_table(people, ruleset, SUBJECT))
     joins = f"LEFT JOIN {NOTES} AS n ON n.{NOTE_KEY} = t.{SUBJECT} AND n.{NOTE_PIDX} = t.{PIDX}"
     order = f"t.{PIDX}, t.{SUBJECT}"
     sql = _select(_subject_sql(ruleset, types, places), order, people.table, joins)
-    return people.con.sql(sql).to_arrow_table()
+    return trimmed(people.con.sql(sql).to_arrow_table(), layout.subject_columns())
 
 
-def group_table(frames: Sequence[tuple[str, Frame]], ruleset: Ruleset) -> pa.Table | None:
+def group_table(
+    frames: Sequence[tuple[str, Frame]], ruleset: Ruleset, layout: Layout
+) -> pa.Table | None:
     parts = []
     for number, (name, frame) in enumerate(frames):
         types = frame.types()
@@ -176,7 +182,7 @@ def group_table(frames: Sequence[tuple[str, Frame]], ruleset: Ruleset) -> pa.Tab
         f"SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS {ORDER}, * EXCLUDE (__g, __p, __v) "
         f"FROM ({union}) ORDER BY {order}"
     )
-    return frames[0][1].con.sql(sql).to_arrow_table()
+    return trimmed(frames[0][1].con.sql(sql).to_arrow_table(), layout.group_columns())
 
 
 def result_table(
@@ -184,8 +190,8 @@ def result_table(
 ) -> ResultTable:
     """The run's results, ready for the outputs; the frames may be dropped afterwards."""
     layout = layout_of(ruleset, people.types())
-    subjects = subject_table(people, ruleset, places)
-    groups = group_table(frames, ruleset)
+    subjects = subject_table(people, ruleset, places, layout)
+    groups = group_table(frames, ruleset, layout)
     if groups is None:
         groups = empty_table(layout.group_columns())
     return ResultTable(layout, places, subjects, groups)

@@ -46,8 +46,8 @@ def people_frame(
     add_measures(people, ruleset)
     add_targets(people, store, ruleset, subjects, periods, all_periods)
     score_frame(people, ruleset)
+    people.materialize()  # what every later stage reads
     add_ranks(people, groups)
-    people.materialize()
     return people
 
 
@@ -64,7 +64,6 @@ def group_frames(
         frame = group_frame(people, store, ruleset, group, number, periods)
         join_group_names(people, frame, ruleset, group)
         frames.append((group, frame))
-    people.materialize()
     return frames
 
 
@@ -81,5 +80,4 @@ def evaluate_columnar(
     places = minor_units(ruleset.currency)
     add_incentives(people, ruleset.incentives, places)
     add_feedback_flags(people, ruleset)
-    people.materialize()
     return result_table(people, groups, ruleset, places)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 from kpiengine.columnar.frame import Frame, column, exact_divide
 from kpiengine.columnar.spine import PERIOD, SUBJECT, group_column
@@ -44,9 +45,16 @@ def attainment_sql(ind: Indicator) -> str:
     return exact_divide(actual, f"NULLIF({target}, 0)")
 
 
+def exact_literal(value: Decimal) -> str:
+    """A constant as a decimal of its own scale: `30` times a 12-place attainment stays at 12
+    places, so the score needs no rescaling (which costs as much as the rest of the score)."""
+    places = max(0, -int(value.normalize().as_tuple().exponent))
+    return f"CAST({value} AS DECIMAL(38, {places}))"
+
+
 def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
     columns = {f"{i.id}.attainment": attainment_sql(i) for i in ruleset.indicators}
-    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS DECIMAL(38, 6))" for i in ruleset.indicators}
+    columns |= {f"{i.id}.weight": exact_literal(i.weight) for i in ruleset.indicators}
     frame.add(columns)
 
 
@@ -107,7 +115,7 @@ def add_ranks(frame: Frame, groups: Sequence[str]) -> None:
     table (key, group, total) — over the whole frame they would sort every column along."""
     if not groups:
         return
-    frame.materialize()
+    frame.materialize()  # read twice below
     table = ident(f"{frame.prefix}_ranks")
     ranks = ", ".join(
         f"RANK() OVER (PARTITION BY {PERIOD}, {ident(group_column(g))} ORDER BY total DESC) "
