@@ -98,7 +98,7 @@ decimals = st.decimals(allow_nan=False, allow_infinity=False, places=12).filter(
 def test_sql_decimal_text_is_pythons(values):
     con = duckdb.connect()
     con.register("t", pa.table({"v": pa.array(values, pa.decimal128(38, 12))}))
-    for sql_type in ("DECIMAL(38, 12)", "DECIMAL(38, 3)", "DECIMAL(38, 0)", "BIGINT"):
+    for sql_type in ("DECIMAL(38, 12)", "DECIMAL(38, 3)", "DECIMAL(38, 0)", "HUGEINT"):
         value = f"CAST(v AS {sql_type})"
         sql = f"SELECT {number_text(value, sql_type)} AS n, CAST({value} AS VARCHAR) FROM t"
         fetched = con.sql(sql).to_arrow_table()

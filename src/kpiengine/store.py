@@ -21,6 +21,9 @@ from kpiengine.ruleset import Ruleset, SourceSpec
 from kpiengine.source import FetchRequest, FieldType, Source
 from kpiengine.sql import ident
 
+ROW = "__kpiengine_row"
+"""The column holding each record's position in what the source delivered."""
+
 NUMBER_SQL = "DECIMAL(38, 6)"
 SQL_TYPES: dict[FieldType, str] = {
     "string": "VARCHAR",
@@ -65,7 +68,10 @@ def _as_table(data: pa.Table | Iterable[pa.RecordBatch], spec: SourceSpec) -> pa
     return pa.Table.from_batches(batches)
 
 
-def _view_sql(spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table) -> str:
+def _view_sql(
+    spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table, extra: str = ""
+) -> str:
+    """The records in engine names and types (and `extra` columns)."""
     present = set(table.column_names)
     columns = []
     for name, kind in sorted(wanted.items()):
@@ -76,6 +82,8 @@ def _view_sql(spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table
                 f"'{column}' the ruleset reads"
             )
         columns.append(f"CAST({ident(column)} AS {SQL_TYPES[kind]}) AS {ident(name)}")
+    if extra:
+        columns.append(extra)
     return f"SELECT {', '.join(columns)} FROM {ident('raw_' + spec.id)}"
 
 
@@ -115,6 +123,45 @@ def fetch_records(
     return cache.through(key, request, fetch, updater(source, request))
 
 
+def _same_types(
+    con: duckdb.DuckDBPyConnection, raw: str, spec: SourceSpec, wanted: Mapping[str, FieldType]
+) -> bool:
+    """Whether the delivered columns already have the engine's types (no cast to store)."""
+    described = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE {ident(raw)}").fetchall()}
+    return all(
+        described.get(spec.column(name), "").replace(" ", "") == SQL_TYPES[kind].replace(" ", "")
+        for name, kind in wanted.items()
+    )
+
+
+def _numbered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+    """The records with `__row`, their position (made by DuckDB: no Python int per record)."""
+    rows = con.sql(f"SELECT range FROM range({table.num_rows})").to_arrow_table()
+    return table.append_column(ROW, rows.column(0))
+
+
+def store_records(
+    store: Store, spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table
+) -> None:
+    """`src_<id>`: the records in engine names and types, with `__row`.
+
+    Records that arrive in the engine's types are read where they are, through a view of the
+    Arrow table (no copy); others are converted once into a DuckDB table."""
+    raw = f"raw_{spec.id}"
+    store.con.register(raw, table)
+    if _same_types(store.con, raw, spec, wanted):
+        store.con.unregister(raw)
+        store.con.register(raw, _numbered(store.con, table))
+        select = _view_sql(spec, wanted, table, f"{ident(ROW)} AS __row")
+        store.con.execute(f"CREATE VIEW {store.view(spec.id)} AS {select}")
+        return
+    data = ident(f"data_{spec.id}")
+    store.con.execute(f"CREATE TABLE {data} AS {_view_sql(spec, wanted, table)}")
+    # File order, for `last` ties and explain: the table's row ids, without a window sort.
+    store.con.execute(f"CREATE VIEW {store.view(spec.id)} AS SELECT *, rowid AS __row FROM {data}")
+    store.con.unregister(raw)
+
+
 def fetch_source(
     store: Store,
     source: Source,
@@ -126,18 +173,10 @@ def fetch_source(
 ) -> None:
     request = fetch_request(source, spec, wanted, span, dates)
     fetched = fetch_records(source, spec, request, cache)
-    table = fetched.table
-    store.con.register(f"raw_{spec.id}", table)
     try:
-        data = ident(f"data_{spec.id}")
-        store.con.execute(f"CREATE TABLE {data} AS {_view_sql(spec, wanted, table)}")
-        # File order, for `last` ties and explain: the table's row ids, without a window sort.
-        store.con.execute(
-            f"CREATE VIEW {store.view(spec.id)} AS SELECT *, rowid AS __row FROM {data}"
-        )
+        store_records(store, spec, wanted, fetched.table)
     except duckdb.Error as exc:
         raise SourceError(f"source '{spec.id}' (plugin '{spec.plugin}'): {exc}") from exc
-    store.con.unregister(f"raw_{spec.id}")
     store.fields[spec.id] = dict(wanted)
     store.notes.extend(fetched.notes)
 
