@@ -491,3 +491,60 @@ def test_a_half_cent_reached_through_attainment_rounds_up(
     )
     run = evaluate(loaded.ruleset, registry(), ("2025-Q1",), trace=trace)
     assert row(run, "A", "2025-Q1").incentives["commission"] == Decimal(commission)
+
+
+@pytest.mark.parametrize("trace", [False, True], ids=["columnar", "rows"])
+def test_a_total_exactly_at_a_band_reaches_it(tmp_path, memory_plugin, trace):
+    # Found at 100k reps: 20 × (0.1 / 0.35) + 10 × (0.55 / 0.875) = 40/7 + 44/7 = 12 exactly,
+    # though neither score is a finite decimal; the total must reach the band at 12.
+    TABLES["reps"] = REPS
+    TABLES["deals"] = deals(
+        ("A", "1", "won", "2025-01-10"),
+        *[("A", "1", "open", "2025-01-11")] * 9,
+        *[("A", "1", "lost", "2025-01-12")] * 7,
+    )
+    TABLES["targets"] = pa.table({"subject": [], "indicator": [], "period": [], "value": []})
+    loaded = load_ruleset(
+        write_plan(
+            tmp_path,
+            """
+        metrics:
+          opportunities: {source: deals, count: "*", date: day}
+          won: {source: deals, count: "*", where: "stage == 'won'", date: day}
+          lost: {source: deals, count: "*", where: "stage == 'lost'", date: day}
+        indicators:
+          - {id: conversion, name: 转化率, weight: 20, target: 0.35,
+             actual: won / (won + 9)}
+          - {id: loss_rate, name: 丢单率, weight: 10, target: 0.55, better: lower,
+             actual: lost / (lost + 1)}
+    """,
+            HEADER.replace("min: 90", "min: 12"),
+        ),
+        registry(),
+    )
+    run = evaluate(loaded.ruleset, registry(), ("2025-Q1",), trace=trace)
+    result = row(run, "A", "2025-Q1")
+    assert (result.total, result.grade) == (Decimal(12), "A")
+
+
+@pytest.mark.parametrize("trace", [False, True], ids=["columnar", "rows"])
+def test_thirds_that_add_up_to_a_band_reach_it(tmp_path, memory_plugin, trace):
+    # Three scores of 10/3 are 3.333333333333 each to twelve places, 9.999999999999 together;
+    # the total is rounded to ten places before grading, so 10 reaches the band at 10.
+    TABLES["reps"] = REPS
+    TABLES["deals"] = deals(("A", "1", "won", "2025-01-10"))
+    TABLES["targets"] = pa.table({"subject": [], "indicator": [], "period": [], "value": []})
+    third = "{{id: {0}, name: {0}, weight: 10, target: 3, actual: won}}"
+    indicators = "\n".join(f"  - {third.format(name)}" for name in ("a", "b", "c"))
+    body = f"""
+metrics:
+  won: {{source: deals, count: "*", where: "stage == 'won'", date: day}}
+indicators:
+{indicators}
+"""
+    loaded = load_ruleset(
+        write_plan(tmp_path, body, HEADER.replace("min: 90", "min: 10")), registry()
+    )
+    run = evaluate(loaded.ruleset, registry(), ("2025-Q1",), trace=trace)
+    result = row(run, "A", "2025-Q1")
+    assert (result.total, result.grade) == (Decimal(10), "A")

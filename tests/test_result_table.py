@@ -7,6 +7,7 @@ import io
 import json
 from dataclasses import replace
 from decimal import Decimal
+from itertools import zip_longest
 from pathlib import Path
 
 import duckdb
@@ -84,6 +85,13 @@ def test_the_arrow_cells_are_the_csv_cells(results):
         for row in zip(*(c.to_pylist() for c in b.columns), strict=True)
     ]
     assert cells == parsed[1:]
+
+
+def test_readers_can_be_read_side_by_side(results):
+    table = results.table
+    together = list(zip_longest(table.result_json(",", 2), table.cells(2)))
+    assert b",".join(j for j, _ in together if j) == b",".join(table.result_json(",", 2))
+    assert sum(c.num_rows for _, c in together if c) == len(table)
 
 
 # --- the SQL forms against the Python forms ---------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -26,7 +25,7 @@ from kpiengine.resulttable import ResultTable
 from kpiengine.resulttable.objects import lazy_groups, lazy_subjects
 from kpiengine.rows import GroupRow, Row, all_aggregations, metric_values
 from kpiengine.ruleset import Ruleset
-from kpiengine.scoring import Scored, grade_of, score_indicators
+from kpiengine.scoring import Scored, grade_of, score_indicators, total_of
 from kpiengine.store import Store, open_store
 from kpiengine.subjects import Subject, load_subjects
 from kpiengine.suggest import did_you_mean
@@ -76,7 +75,7 @@ def make_row(
         )
 
     scored = score_indicators(ruleset, cell, metrics, target_of, period.id)
-    total = sum((s.score for s in scored), Decimal(0))
+    total = total_of(scored)
     return Row(subject, period, metrics, scored, total, cell)
 
 

@@ -13,7 +13,7 @@ from kpiengine.aggregate import MEMBERS, run_aggregations
 from kpiengine.periods import Period
 from kpiengine.rows import GroupRow, Row, all_aggregations, metric_values
 from kpiengine.ruleset import Indicator, Ruleset
-from kpiengine.scoring import score_indicators
+from kpiengine.scoring import score_indicators, total_of
 from kpiengine.store import Store
 from kpiengine.subjects import Subject
 from kpiengine.targets import ResolvedTarget
@@ -55,7 +55,7 @@ def score_group(
     scored = score_indicators(
         ruleset, cell, metrics, lambda ind: group_target(ind, members), period.id
     )
-    total = sum((s.score for s in scored), Decimal(0))
+    total = total_of(scored)
     return GroupRow(group, value, period, members, metrics, scored, total)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from kpiengine.aggregate import empty_value
@@ -145,6 +145,18 @@ def score_indicators(
         score(scored, names)
         names.update(indicator_names(scored))
     return results
+
+
+TOTAL_PLACES = 10
+"""Places a total keeps. Scores are quotients, each exact only to its last place; a total that
+is exactly a band's minimum (45 + 15 + 40/7 + 13 + 44/7 = 85) must reach that band, so the sum
+is rounded here before it is graded or ranked — far below any difference a plan could mean."""
+
+
+def total_of(scored: Sequence[Scored]) -> Decimal:
+    """The sum of the scores, rounded half-up to TOTAL_PLACES."""
+    total = sum((s.score for s in scored), Decimal(0))
+    return total.quantize(Decimal(1).scaleb(-TOTAL_PLACES), ROUND_HALF_UP)
 
 
 def grade_of(total: Decimal, grades: Sequence[Grade]) -> Grade | None:

@@ -9,6 +9,7 @@ from kpiengine.columnar.frame import Frame, column, exact_divide
 from kpiengine.columnar.spine import PERIOD, SUBJECT, group_column
 from kpiengine.expressions import Expression
 from kpiengine.ruleset import Grade, Indicator, Ruleset
+from kpiengine.scoring import TOTAL_PLACES
 from kpiengine.sql import ident, literal
 
 OWN = ("actual", "target", "attainment", "weight")
@@ -46,16 +47,30 @@ def attainment_sql(ind: Indicator) -> str:
 
 
 def exact_literal(value: Decimal) -> str:
-    """A constant as a decimal of its own scale: `30` times a 12-place attainment stays at 12
-    places, so the score needs no rescaling (which costs as much as the rest of the score)."""
+    """A constant as a decimal of its own scale, for products only: `30` times a 12-place value
+    stays at 12 places, so nothing needs rescaling. (Where types are unified — LEAST, CASE — a
+    DECIMAL(38, 0) beside a DECIMAL(38, 12) would make DuckDB drop the places.)"""
     places = max(0, -int(value.normalize().as_tuple().exponent))
     return f"CAST({value} AS DECIMAL(38, {places}))"
 
 
 def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
     columns = {f"{i.id}.attainment": attainment_sql(i) for i in ruleset.indicators}
-    columns |= {f"{i.id}.weight": exact_literal(i.weight) for i in ruleset.indicators}
+    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS DECIMAL(38, 6))" for i in ruleset.indicators}
     frame.add(columns)
+
+
+def weighted_sql(ind: Indicator) -> str:
+    """weight × attainment as one quotient (weight × actual / target): the score is then exact
+    to its last place, where weight × a rounded attainment would carry the rounding × weight."""
+    actual, target = field(ind, "actual"), field(ind, "target")
+    if ind.levels:
+        top, bottom = _level(ind, actual), _level(ind, target)
+    elif ind.better == "lower":
+        top, bottom = target, actual
+    else:
+        top, bottom = actual, target
+    return exact_divide(f"{exact_literal(ind.weight)} * {top}", f"NULLIF({bottom}, 0)")
 
 
 def score_sql(ind: Indicator) -> str:
@@ -66,12 +81,11 @@ def score_sql(ind: Indicator) -> str:
             return field(ind, name) if name in OWN else column(name)
 
         return expression_sql(ind.score, names)
-    weight, attainment = field(ind, "weight"), field(ind, "attainment")
+    weighted, attainment = weighted_sql(ind), field(ind, "attainment")
     if ind.cap is not None:  # LEAST skips NULLs: no attainment must stay no score
-        return (
-            f"CASE WHEN {attainment} IS NOT NULL THEN {weight} * LEAST({attainment}, {ind.cap}) END"
-        )
-    return f"{weight} * {attainment}"
+        capped = f"CAST({ind.weight * ind.cap} AS DECIMAL(38, 12))"
+        return f"CASE WHEN {attainment} IS NOT NULL THEN LEAST({weighted}, {capped}) END"
+    return f"CASE WHEN {attainment} IS NOT NULL THEN {weighted} END"
 
 
 def add_scores(frame: Frame, ruleset: Ruleset) -> None:
@@ -101,7 +115,7 @@ def grade_sql(grades: Sequence[Grade], value: Callable[[Grade], str | None]) -> 
 
 def add_total_and_grade(frame: Frame, ruleset: Ruleset) -> None:
     scores = " + ".join(field(i, "score") for i in ruleset.indicators) or "0"
-    frame.add({"total": scores})
+    frame.add({"total": f"ROUND({scores}, {TOTAL_PLACES})"})
     frame.add(
         {
             "grade": grade_sql(ruleset.grades, lambda g: g.grade),

@@ -6,7 +6,6 @@ This is how outputs that write many rows read the results: nothing is built per 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from functools import cached_property
 
 import duckdb
 import pyarrow as pa
@@ -67,8 +66,11 @@ def empty_table(columns: Sequence[ResultColumn]) -> pa.Table:
 class ResultTable:
     """Subject × period rows and group × period rows, every value as exact text (see `Kind`).
 
-    Outputs read it through `header`/`cells` (CSV-like text, in Arrow batches), `result_json`
-    and `group_json` (each row's JSON object), or `subject_rows`/`group_rows` (result objects).
+    Outputs read it through `header` and `cells` (the CSV's cells, in Arrow batches),
+    `csv_chunks` (the CSV itself), `result_json` and `group_json` (each row's JSON object) —
+    all in batches, so memory holds one batch of text at a time. `Results.rows` builds result
+    objects from it for outputs that want them. Iterators may be read side by side: each has
+    its own DuckDB connection.
     """
 
     def __init__(
@@ -82,8 +84,7 @@ class ResultTable:
     def __len__(self) -> int:
         return int(self.subjects.num_rows)
 
-    @cached_property
-    def _con(self) -> duckdb.DuckDBPyConnection:
+    def _connect(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
         con.register("subjects", self.subjects)
         con.register("groups", self.groups)
@@ -105,7 +106,7 @@ class ResultTable:
         each line ending in a newline, quoted only where needed (a delimiter, quote, CR or LF)."""
         shown = [c for c in self.layout.subject_columns() if c.header is not None]
         header = [csv_quoted(literal(c.header), delimiter, "text") for c in shown if c.header]
-        line = self._con.execute(f"SELECT {_joined(header, delimiter)}").fetchall()[0][0]
+        line = self._connect().execute(f"SELECT {_joined(header, delimiter)}").fetchall()[0][0]
         yield line.encode("utf-8") + b"\n"
         cells = [csv_quoted(csv_cell(c, self.money_places), delimiter, c.kind) for c in shown]
         for chunk in self._chunks("subjects", _joined(cells, delimiter), "\n", batch_rows):
@@ -123,7 +124,7 @@ class ResultTable:
         return self._chunks("groups", sql, separator, batch_rows)
 
     def _batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
-        reader = self._con.sql(sql).to_arrow_reader(batch_rows)
+        reader = self._connect().sql(sql).to_arrow_reader(batch_rows)
         yield from reader
 
     def _chunks(self, table: str, value: str, separator: str, batch_rows: int) -> Iterator[bytes]:
