@@ -548,3 +548,49 @@ indicators:
     run = evaluate(loaded.ruleset, registry(), ("2025-Q1",), trace=trace)
     result = row(run, "A", "2025-Q1")
     assert (result.total, result.grade) == (Decimal(10), "A")
+
+
+def test_both_evaluators_word_every_warning_alike(tmp_path, memory_plugin):
+    TABLES["reps"] = REPS
+    TABLES["deals"] = deals(("A", "100", "won", "2025-01-10"), ("B", "50", "lost", "2025-02-01"))
+    TABLES["reviews"] = pa.table(
+        {"owner": ["A", "B"], "level": ["良好", "棒"], "day": ["2025-01-05", "2025-01-05"]}
+    )
+    TABLES["targets"] = pa.table(
+        {"subject": ["A"], "indicator": ["revenue"], "period": ["2025"], "value": ["400"]}
+    )
+    header = HEADER.replace(
+        "targets: {plugin: memory",
+        "reviews: {plugin: memory, options: {table: reviews}}\n  targets: {plugin: memory",
+    )
+    loaded = load_ruleset(
+        write_plan(
+            tmp_path,
+            """
+        metrics:
+          lost: {source: deals, count: "*", where: "stage == 'lost'", date: day}
+        indicators:
+          - {id: revenue, name: 销售额, weight: 20,
+             actual: {source: deals, sum: amount, where: "stage == 'won'", date: day}}
+          - {id: losses, name: 丢单, weight: 20, target: 1, better: lower, actual: lost}
+          - {id: zero, name: 零目标, weight: 20, target: 0, actual: lost}
+          - {id: level, name: 等级, weight: 20, target: 零, levels: {良好: 0.8, 零: 0},
+             actual: {source: reviews, last: level, date: day}}
+    """,
+            header,
+        ),
+        registry(),
+    )
+    columnar = evaluate(loaded.ruleset, registry()).results.rows
+    rows = evaluate(loaded.ruleset, registry(), trace=True).results.rows
+    assert [r.warnings for r in columnar] == [r.warnings for r in rows]
+    said = " | ".join(w for r in columnar for w in r.warnings)
+    for words in (
+        "销售额: no target for 2025-Q2, scored 0",
+        "丢单: attainment undefined, the result is 0",
+        "零目标: attainment undefined, the target is 0",
+        "等级: attainment undefined, the target is 0",
+        "等级: the result '棒' is not one of the levels (良好, 零)",
+        "等级: no data in 2025-Q2, scored 0",
+    ):
+        assert words in said

@@ -11,15 +11,9 @@ import pyarrow.compute as pc
 from kpiengine.columnar.frame import EXACT_PLACES, NOT_DECIMAL, Frame
 from kpiengine.columnar.groups import MEMBERS, VALUE
 from kpiengine.columnar.incentives import line_column, shown_column
-from kpiengine.columnar.notes import (
-    NOTE_FEEDBACK,
-    NOTE_KEY,
-    NOTE_PIDX,
-    NOTE_WARNINGS,
-    NOTES,
-    note_table,
-)
+from kpiengine.columnar.notes import NOTE_FEEDBACK, NOTE_KEY, NOTE_PIDX, NOTES, feedback_table
 from kpiengine.columnar.spine import NAME, PERIOD, PIDX, SUBJECT, group_column
+from kpiengine.columnar.warnings import warnings_sql
 from kpiengine.resulttable import Kind, Layout, ResultTable
 from kpiengine.resulttable.layout import IndicatorInfo, ResultColumn, indicator_key
 from kpiengine.resulttable.table import ORDER, empty_table
@@ -101,7 +95,7 @@ def _common(ruleset: Ruleset, types: dict[str, str]) -> dict[str, str]:
         columns[f"metric:{metric}"] = text_sql(metric, types[metric])
     columns["total"] = number_text("COALESCE(total, 0)", types["total"])
     columns["grade"] = "grade"
-    columns["warnings"] = f"COALESCE({NOTE_WARNINGS}, []::VARCHAR[])"
+    columns["warnings"] = warnings_sql(ruleset, types)
     return columns
 
 
@@ -146,7 +140,7 @@ def _select(columns: dict[str, str], order: str, source: str, joins: str) -> str
 
 def subject_table(people: Frame, ruleset: Ruleset, places: int, layout: Layout) -> pa.Table:
     types = people.types()
-    people.con.register(NOTES, note_table(people, ruleset, SUBJECT))
+    people.con.register(NOTES, feedback_table(people, ruleset))
     joins = f"LEFT JOIN {NOTES} AS n ON n.{NOTE_KEY} = t.{SUBJECT} AND n.{NOTE_PIDX} = t.{PIDX}"
     order = f"t.{PIDX}, t.{SUBJECT}"
     sql = _select(_subject_sql(ruleset, types, places), order, people.table, joins)
@@ -159,7 +153,6 @@ def group_table(
     parts = []
     for number, (name, frame) in enumerate(frames):
         types = frame.types()
-        frame.con.register(f"{NOTES}{number}", note_table(frame, ruleset, VALUE))
         columns = {
             "group": literal(name),
             "value": VALUE,
@@ -170,10 +163,8 @@ def group_table(
             "__p": PIDX,
             "__v": VALUE,
         }
-        on = f"n.{NOTE_KEY} = t.{VALUE} AND n.{NOTE_PIDX} = t.{PIDX}"
-        joins = f"LEFT JOIN {NOTES}{number} AS n ON {on}"
         select = ", ".join(f"{sql} AS {ident(key)}" for key, sql in columns.items())
-        parts.append(f"SELECT {select} FROM {frame.table} AS t {joins}")
+        parts.append(f"SELECT {select} FROM {frame.table} AS t")
     if not parts:
         return None
     order = "__g, __p, __v"
