@@ -14,6 +14,9 @@ from kpiengine.subjects import Subject
 
 SUBJECT, NAME, PERIOD, PIDX = "__subject", "__name", "__period", "__pidx"
 PSTART, PEND, MONTHS, START = "__pstart", "__pend", "__months", "__start"
+ORDER = "__row_order"
+"""The row's place in the results: by period, then subject id (numbered on the narrow spine,
+so the wide result rows are sorted by one integer)."""
 
 
 def group_column(group: str) -> str:
@@ -60,13 +63,15 @@ def start_spine(
     frequency: Frequency,
 ) -> None:
     """Every subject in every period (period by period, subjects in their order), as the
-    frame's first stage: a cross join in DuckDB, not a Python list of pairs."""
+    frame's first stage: a cross join in DuckDB, not a Python list of pairs. `ORDER` numbers
+    the rows in the order of the results."""
     frame.con.register("__spine_subjects", subject_table(subjects, groups))
     frame.con.register("__spine_periods", period_table(periods, frequency))
     group_columns = "".join(f", s.{ident(group_column(g))}" for g in groups)
     frame.start(
         f"SELECT s.{SUBJECT}, s.{NAME}, p.{PERIOD}, p.{PIDX}, p.{PSTART}, p.{PEND}, "
-        f"p.{MONTHS}, s.{START}{group_columns} "
+        f"p.{MONTHS}, s.{START}{group_columns}, "
+        f"row_number() OVER (ORDER BY p.pos, s.{SUBJECT}) AS {ORDER} "
         "FROM __spine_periods AS p CROSS JOIN __spine_subjects AS s ORDER BY p.pos, s.pos"
     )
     frame.con.unregister("__spine_subjects")

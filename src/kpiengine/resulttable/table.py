@@ -16,7 +16,8 @@ from kpiengine.resulttable.render import csv_cell, csv_quoted, json_object
 from kpiengine.sql import literal
 
 ORDER = "__order"
-"""Each table's row number, 1, 2, 3…: by period, then subject (or group, period, value)."""
+"""Each table's row number, 1, 2, 3…: by period, then subject (or group, period, value). The
+tables are stored in this order, and read in it: DuckDB keeps a scan's insertion order."""
 
 BATCH_ROWS = 20_000
 
@@ -99,7 +100,7 @@ class ResultTable:
         """Every subject row as text cells (None where there is no value), in batches."""
         shown = [c for c in self.layout.subject_columns() if c.header is not None]
         select = ", ".join(f"{csv_cell(c, self.money_places)} AS c{n}" for n, c in enumerate(shown))
-        yield from self._batches(f"SELECT {select} FROM subjects ORDER BY {ORDER}", batch_rows)
+        yield from self._batches(f"SELECT {select} FROM subjects", batch_rows)
 
     def csv_chunks(self, delimiter: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
         """The CSV as UTF-8: the header line, then the subject rows a batch of lines at a time,
@@ -130,7 +131,7 @@ class ResultTable:
     def _chunks(self, table: str, value: str, separator: str, batch_rows: int) -> Iterator[bytes]:
         """`value` of each row in order, joined by `separator`: one UTF-8 text per batch of rows,
         so neither DuckDB nor Python holds more than a batch of text at a time."""
-        sql = f"SELECT {value} FROM {table} ORDER BY {ORDER}"
+        sql = f"SELECT {value} FROM {table}"  # in the table's order: DuckDB keeps it
         for batch in self._batches(sql, batch_rows):
             texts = batch.column(0)
             if len(texts):
