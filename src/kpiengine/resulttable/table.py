@@ -54,6 +54,15 @@ def _joined(cells: list[str], delimiter: str) -> str:
     return f"concat_ws({literal(delimiter)}, {', '.join(cells)})"
 
 
+SCAN_ROWS = 8_192
+"""Rows per Arrow chunk: DuckDB scans a registered table a chunk per task, so small chunks let
+every core build text (in the table's order all the same)."""
+
+
+def _rechunked(table: pa.Table) -> pa.Table:
+    return pa.Table.from_batches(table.to_batches(max_chunksize=SCAN_ROWS), table.schema)
+
+
 def arrow_type(column: ResultColumn) -> pa.DataType:
     return pa.list_(pa.string()) if column.kind == "list" else pa.string()
 
@@ -79,8 +88,8 @@ class ResultTable:
     ) -> None:
         self.layout = layout
         self.money_places = money_places
-        self.subjects = subjects
-        self.groups = groups
+        self.subjects = _rechunked(subjects)
+        self.groups = _rechunked(groups)
 
     def __len__(self) -> int:
         return int(self.subjects.num_rows)
