@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from kpitest import EXAMPLE, ROOT
 
 from kpiengine import SubjectResult, result_table
-from kpiengine.columnar.publish import number_text, trimmed
+from kpiengine.columnar.texts import number_text, trimmed
 from kpiengine.engine import evaluate
 from kpiengine.load import load_ruleset
 from kpiengine.plugins import registry
