@@ -530,7 +530,7 @@ def test_a_total_exactly_at_a_band_reaches_it(tmp_path, memory_plugin, trace):
 @pytest.mark.parametrize("trace", [False, True], ids=["columnar", "rows"])
 def test_thirds_that_add_up_to_a_band_reach_it(tmp_path, memory_plugin, trace):
     # Three scores of 10/3 are 3.333333333333 each to twelve places, 9.999999999999 together;
-    # the total is rounded to ten places before grading, so 10 reaches the band at 10.
+    # totals are graded at eight places, so 10 reaches the band at 10.
     TABLES["reps"] = REPS
     TABLES["deals"] = deals(("A", "1", "won", "2025-01-10"))
     TABLES["targets"] = pa.table({"subject": [], "indicator": [], "period": [], "value": []})

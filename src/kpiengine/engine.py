@@ -25,7 +25,7 @@ from kpiengine.resulttable import ResultTable
 from kpiengine.resulttable.objects import lazy_groups, lazy_subjects
 from kpiengine.rows import GroupRow, Row, all_aggregations, metric_values
 from kpiengine.ruleset import Ruleset
-from kpiengine.scoring import Scored, grade_of, score_indicators, total_of
+from kpiengine.scoring import Scored, compared, grade_of, score_indicators, total_of
 from kpiengine.store import Store, open_store
 from kpiengine.subjects import Subject, load_subjects
 from kpiengine.suggest import did_you_mean
@@ -80,7 +80,7 @@ def make_row(
 
 
 def add_ranks(ruleset: Ruleset, rows: list[Row]) -> None:
-    totals = {r.key: r.total for r in rows}
+    totals = {r.key: compared(r.total) for r in rows}
     for group in ruleset.subjects.groups:
         group_of = {r.key: f"{r.period.id}\x00{r.subject.groups.get(group, '')}" for r in rows}
         ranks = ranks_within([r.key for r in rows], totals, group_of)

@@ -148,9 +148,14 @@ def score_indicators(
 
 
 TOTAL_PLACES = 10
-"""Places a total keeps. Scores are quotients, each exact only to its last place; a total that
-is exactly a band's minimum (45 + 15 + 40/7 + 13 + 44/7 = 85) must reach that band, so the sum
-is rounded here before it is graded or ranked — far below any difference a plan could mean."""
+"""Places a total keeps (half-up)."""
+
+COMPARED_PLACES = 8
+"""Places at which totals are graded and ranked. Scores are quotients, each exact only to its
+last place (a ratio actual rounded to 12 places and divided by its target can be off by ~1e-11),
+so a total that is exactly a band's minimum (45 + 15 + 40/7 + 13 + 44/7 = 85) could come out a
+hair below it, and two people with the same exact total a hair apart; compared at 8 places they
+reach the band and tie — far below any difference a plan could mean."""
 
 
 def total_of(scored: Sequence[Scored]) -> Decimal:
@@ -159,6 +164,11 @@ def total_of(scored: Sequence[Scored]) -> Decimal:
     return total.quantize(Decimal(1).scaleb(-TOTAL_PLACES), ROUND_HALF_UP)
 
 
+def compared(total: Decimal) -> Decimal:
+    """The total as grades and ranks see it (COMPARED_PLACES, half-up)."""
+    return total.quantize(Decimal(1).scaleb(-COMPARED_PLACES), ROUND_HALF_UP)
+
+
 def grade_of(total: Decimal, grades: Sequence[Grade]) -> Grade | None:
-    """The first band whose min the total reaches."""
-    return next((g for g in grades if total >= g.min), None)
+    """The first band whose min the total (compared at COMPARED_PLACES) reaches."""
+    return next((g for g in grades if compared(total) >= g.min), None)

@@ -123,13 +123,23 @@ def fetch_records(
     return cache.through(key, request, fetch, updater(source, request))
 
 
-def _same_types(
+def _cheap_cast(given: str, kind: FieldType) -> bool:
+    """Whether reading `given` as the engine's type costs no text parsing or formatting: the
+    same type, or a number or date widened (DECIMAL(14, 2) to DECIMAL(38, 6))."""
+    wanted = SQL_TYPES[kind].replace(" ", "")
+    given = given.replace(" ", "")
+    if given == wanted:
+        return True
+    return "VARCHAR" not in (given, wanted) and not given.startswith(("STRUCT", "MAP", "LIST"))
+
+
+def _read_in_place(
     con: duckdb.DuckDBPyConnection, raw: str, spec: SourceSpec, wanted: Mapping[str, FieldType]
 ) -> bool:
-    """Whether the delivered columns already have the engine's types (no cast to store)."""
+    """Whether the delivered columns can be read through a view, cast as they are scanned."""
     described = {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE {ident(raw)}").fetchall()}
     return all(
-        described.get(spec.column(name), "").replace(" ", "") == SQL_TYPES[kind].replace(" ", "")
+        _cheap_cast(described.get(spec.column(name), "VARCHAR"), kind)
         for name, kind in wanted.items()
     )
 
@@ -145,11 +155,12 @@ def store_records(
 ) -> None:
     """`src_<id>`: the records in engine names and types, with `__row`.
 
-    Records that arrive in the engine's types are read where they are, through a view of the
-    Arrow table (no copy); others are converted once into a DuckDB table."""
+    Records that arrive in the engine's types, or in types that widen to them, are read where
+    they are, through a view of the Arrow table (no copy); others — text to parse — are
+    converted once into a DuckDB table."""
     raw = f"raw_{spec.id}"
     store.con.register(raw, table)
-    if _same_types(store.con, raw, spec, wanted):
+    if _read_in_place(store.con, raw, spec, wanted):
         store.con.unregister(raw)
         store.con.register(raw, _numbered(store.con, table))
         select = _view_sql(spec, wanted, table, f"{ident(ROW)} AS __row")

@@ -9,10 +9,12 @@ from kpiengine.columnar.frame import Frame, column, exact_divide
 from kpiengine.columnar.spine import PERIOD, SUBJECT, group_column
 from kpiengine.expressions import Expression
 from kpiengine.ruleset import Grade, Indicator, Ruleset
-from kpiengine.scoring import TOTAL_PLACES
+from kpiengine.scoring import COMPARED_PLACES, TOTAL_PLACES
 from kpiengine.sql import ident, literal
 
 OWN = ("actual", "target", "attainment", "weight")
+COMPARED = f"ROUND(total, {COMPARED_PLACES})"
+"""The total as grades and ranks see it (see `kpiengine.scoring.COMPARED_PLACES`)."""
 
 
 def field(ind: Indicator, name: str) -> str:
@@ -107,7 +109,7 @@ def grade_sql(grades: Sequence[Grade], value: Callable[[Grade], str | None]) -> 
     if not grades:
         return "NULL"
     cases = " ".join(
-        f"WHEN total >= {g.min} THEN {literal(text) if (text := value(g)) else 'NULL'}"
+        f"WHEN {COMPARED} >= {g.min} THEN {literal(text) if (text := value(g)) else 'NULL'}"
         for g in grades
     )
     return f"(CASE {cases} END)"
@@ -132,7 +134,7 @@ def add_ranks(frame: Frame, groups: Sequence[str]) -> None:
     frame.materialize()  # read twice below
     table = ident(f"{frame.prefix}_ranks")
     ranks = ", ".join(
-        f"RANK() OVER (PARTITION BY {PERIOD}, {ident(group_column(g))} ORDER BY total DESC) "
+        f"RANK() OVER (PARTITION BY {PERIOD}, {ident(group_column(g))} ORDER BY {COMPARED} DESC) "
         f"AS {ident(f'__rank:{g}')}"
         for g in groups
     )
