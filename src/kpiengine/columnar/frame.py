@@ -8,8 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from kpiengine.sql import ident
+
+CHUNK_ROWS = 8_192
+"""Rows per chunk of a computed stage."""
 
 EXACT_PLACES = 12
 """Decimal places a quotient keeps: DuckDB divides in DOUBLE, and the quotient is rounded back
@@ -64,7 +68,15 @@ class Frame:
         return ident(f"{self.prefix}_0")
 
     def start(self, sql: str, params: list[Any] | None = None) -> None:
-        self.con.execute(f"CREATE OR REPLACE TABLE {self.table} AS {sql}", params or [])
+        self._compute(sql, params or [])
+
+    def _compute(self, sql: str, params: list[Any]) -> None:
+        """The current stage as computed rows: an Arrow table in small chunks, registered under
+        the stage's name. DuckDB scans such a table a chunk per task, on every core — a DuckDB
+        table of under 122,880 rows is one row group, scanned by one."""
+        rows = self.con.sql(sql, params=params).to_arrow_table()
+        chunked = pa.Table.from_batches(rows.to_batches(max_chunksize=CHUNK_ROWS), rows.schema)
+        self.con.register(f"{self.prefix}_{self.stage}", chunked)
         self.computed = True
 
     def add(self, columns: Mapping[str, str], joins: str = "") -> None:
@@ -90,8 +102,7 @@ class Frame:
             return
         previous = self.table
         self.stage += 1
-        self.con.execute(f"CREATE OR REPLACE TABLE {self.table} AS SELECT * FROM {previous}")
-        self.computed = True
+        self._compute(f"SELECT * FROM {previous}", [])
 
     def types(self) -> dict[str, str]:
         described = self.con.execute(f"DESCRIBE {self.table}").fetchall()
