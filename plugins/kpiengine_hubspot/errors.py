@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from kpiengine import Refused, Retryable, check_http, retry_after_seconds
 from kpiengine.connectors import Check
+
+if TYPE_CHECKING:
+    import httpx
 
 SERVICE = "HubSpot"
 TEN_SECONDLY_WAIT = 10.0

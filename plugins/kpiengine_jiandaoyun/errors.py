@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from kpiengine import Refused, Retryable, check_http, retry_after_seconds
 from kpiengine.connectors import Check
+
+if TYPE_CHECKING:
+    import httpx
 
 SERVICE = "Jiandaoyun"
 RATE_LIMITED = frozenset({8303, 8304})

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from kpiengine import FetchRequest, FieldType, Source, SourceError
 
@@ -53,6 +52,8 @@ class ParquetSource(Source):
 
     def _schema(self) -> pa.Schema:
         try:
+            import pyarrow.parquet as pq  # loads only when a Parquet source is read
+
             return pq.read_schema(self.path)
         except FileNotFoundError:
             raise SourceError(f"source '{self.source_id}': cannot find {self.path}") from None
@@ -77,6 +78,8 @@ class ParquetSource(Source):
             )
         columns = list(request.columns) or present
         try:
+            import pyarrow.parquet as pq
+
             return pq.read_table(self.path, columns=columns)
         except (OSError, pa.ArrowException) as exc:
             raise SourceError(

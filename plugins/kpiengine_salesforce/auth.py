@@ -11,15 +11,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import jwt
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from kpiengine import JsonApi, Redactor, Refused
 from kpiengine_salesforce.options import DEFAULT_LOGIN_URL
+
+if TYPE_CHECKING:  # PyJWT and cryptography load for the JWT flow only, not at start-up
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 TOKEN_PATH = "/services/oauth2/token"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -73,6 +72,8 @@ def audience(login_url: str) -> str:
 
 def jwt_form(claims: Mapping[str, str], key: RSAPrivateKey) -> dict[str, str]:
     """The token request of the JWT bearer flow: an RS256 assertion expiring in 3 minutes."""
+    import jwt
+
     payload = {**claims, "exp": int(time.time()) + JWT_LIFETIME}
     assertion = jwt.encode(payload, key, algorithm="RS256")
     return {"grant_type": JWT_GRANT, "assertion": assertion}
@@ -80,6 +81,9 @@ def jwt_form(claims: Mapping[str, str], key: RSAPrivateKey) -> dict[str, str]:
 
 def load_key(path: Path, who: str) -> RSAPrivateKey:
     """The RSA private key in the PEM file, or Refused naming the option private_key_file."""
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
     where = f"{who}: the private key file '{path}' (option private_key_file)"
     try:
         data = path.read_bytes()

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from kpiengine import Refused, check_http
 from kpiengine.connectors import Check
+
+if TYPE_CHECKING:
+    import httpx
 
 SERVICE = "Salesforce"
 MISSING_FIELD = re.compile(r"No such column '([^']+)'|relationship '([^']+)'")

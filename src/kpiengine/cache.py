@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from kpiengine.atomic import atomic_write
 from kpiengine.errors import OutputError
@@ -184,6 +183,8 @@ def write_entry(path: Path, fetched: Fetched, source_id: str) -> None:
         {_META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
     )
     with atomic_write(path, mode="wb", encoding=None) as handle:
+        import pyarrow.parquet as pq  # loads only when a cache is written
+
         pq.write_table(table, handle)
 
 
@@ -193,6 +194,8 @@ def read_entry(path: Path, source_id: str) -> Fetched | None:
     None when there is no usable entry: a missing or damaged file is simply fetched again.
     """
     try:
+        import pyarrow.parquet as pq
+
         table = pq.read_table(path)
     except (OSError, pa.ArrowException):
         return None

@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from rich.console import Console
-
 
 def _terminal(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
@@ -23,6 +21,8 @@ def phase(text: str, stream: TextIO | None = None) -> Iterator[None]:
     if not _terminal(stream):
         yield
         return
+    from rich.console import Console  # only on a terminal: rich costs start-up time
+
     console = Console(file=stream, highlight=False)
     started = time.perf_counter()
     with console.status(text):

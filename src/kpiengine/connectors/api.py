@@ -6,10 +6,8 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-import httpx
 
 from kpiengine.connectors.failures import Refused, Retryable
 from kpiengine.connectors.ratelimit import RateLimiter
@@ -23,12 +21,15 @@ from kpiengine.connectors.retry import (
 from kpiengine.connectors.tokens import TokenHolder
 from kpiengine.errors import KpiEngineError
 
+if TYPE_CHECKING:  # httpx loads when a connector makes a client, not at start-up
+    import httpx
+
 log = logging.getLogger("kpiengine.connectors")
 
 JSON_TYPE = "application/json; charset=utf-8"
 FORM_TYPE = "application/x-www-form-urlencoded"
 
-Check = Callable[[httpx.Response, Any], None]
+Check = Callable[["httpx.Response", Any], None]
 """Looks at a response and its parsed JSON body (None if it had none): returns if it is a
 success, raises `Retryable` for a failure worth retrying, `Refused` for a permanent one."""
 
@@ -208,6 +209,8 @@ class JsonApi:
         if token is not None:
             headers["Authorization"] = f"{self.auth_scheme} {token}"
         method = "GET" if content is None else "POST"
+        import httpx
+
         try:
             if content is None:
                 response = self.client.get(path, params=dict(query or {}), headers=headers)

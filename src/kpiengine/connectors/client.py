@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:  # httpx loads when a connector makes a client, not at start-up
+    import httpx
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds to wait for a vendor to answer (connect, send, read) before retrying."""
@@ -28,6 +30,8 @@ def make_client(
     (e.g. `httpx.MockTransport`) to test without a server. Close the client when done (it is a
     context manager).
     """
+    import httpx
+
     return httpx.Client(
         base_url=base_url,
         timeout=httpx.Timeout(timeout),
