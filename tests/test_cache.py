@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import ClassVar
 
 import pyarrow as pa
+import pyarrow.parquet
 import pytest
 from kpitest import invoke
 
 from kpiengine import FetchRequest, Source, SourceError, hookimpl
-from kpiengine import cache as cache_module
 from kpiengine.cache import (
     CACHE_DIR_ENV,
     CachePolicy,
@@ -297,7 +297,7 @@ def test_a_failure_while_writing_leaves_the_previous_entry(tmp_path, monkeypatch
         handle.write(b"PAR1 partial")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cache_module.pq, "write_table", half_written)
+    monkeypatch.setattr(pyarrow.parquet, "write_table", half_written)
     result = cache.through(key, REQUEST, lambda: fetched("2"))
     assert result.table.column("amount").to_pylist() == [Decimal(2)]
     assert result.notes[-1].startswith("source 'deals': its records could not be kept in the cache")
