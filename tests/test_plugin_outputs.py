@@ -502,3 +502,26 @@ def test_score_text_has_one_or_two_decimals(value, text):
 
 def test_money_text_groups_thousands():
     assert money_text(Decimal("1234567.5"), 2) == "1,234,567.50"
+
+
+# --- several outputs ------------------------------------------------------------------------
+
+
+def test_file_outputs_are_written_side_by_side_and_a_failure_is_raised_after(tmp_path):
+    from kpiengine.runner import write_side_by_side, writes_a_file
+
+    class Broken(JsonOutput):
+        def write(self, results):
+            raise OutputError("cannot write broken.json: disk full")
+
+    json_file = JsonOutput({"path": "r.json"}, tmp_path)
+    csv_file = CsvOutput({"path": "r.csv"}, tmp_path)
+    broken = Broken({"path": "broken.json"}, tmp_path)
+    assert [writes_a_file(o) for o in (json_file, csv_file, broken)] == [True, True, True]
+    assert not writes_a_file(JsonOutput({"path": "-"}, tmp_path))
+    assert not writes_a_file(ConsoleOutput({}, tmp_path))
+    with pytest.raises(OutputError, match="disk full"):
+        write_side_by_side([json_file, broken, csv_file], results())
+    assert json.loads((tmp_path / "r.json").read_text("utf-8"))["results"][0]["name"] == "张三"
+    assert read_csv_file(tmp_path / "r.csv")[0]["name"] == "张三"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.json"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from kpiengine.errors import KpiEngineError
 from kpiengine.output import Output
 from kpiengine.phases import phase
 from kpiengine.plugins import Registry
+from kpiengine.results import Results
 from kpiengine.ruleset import Ruleset
 from kpiengine.suggest import did_you_mean
 
@@ -78,7 +80,29 @@ def run_and_write(
     outputs = make_outputs(ruleset, reg, requests)
     run = evaluate(ruleset, reg, periods)
     run.store.close()  # the records are no longer needed: free them before the outputs build text
-    for output in outputs:
-        with phase(f"writing the {output.name} output"):
-            output.write(run.results)
+    files = [o for o in outputs if writes_a_file(o)]
+    with phase(f"writing {', '.join(o.name for o in outputs)}"):
+        write_side_by_side(files, run.results)
+        for output in outputs:
+            if output not in files:
+                output.write(run.results)
     return list(run.notes)
+
+
+def writes_a_file(output: Output) -> bool:
+    """Whether the output writes a file of its own (not the screen, not a service)."""
+    target = type(output).target_option
+    return target == "path" and output.options.get(target) not in (None, "-")
+
+
+def write_side_by_side(outputs: Sequence[Output], results: Results) -> None:
+    """File outputs write at the same time (each builds its text in DuckDB while another is
+    writing); the first failure is raised once all have finished, each file whole or absent."""
+    if len(outputs) < 2:
+        for output in outputs:
+            output.write(results)
+        return
+    with ThreadPoolExecutor(len(outputs)) as pool:
+        futures = [pool.submit(output.write, results) for output in outputs]
+    for future in futures:
+        future.result()
