@@ -16,13 +16,13 @@ from kpiengine import (
     Refused,
     Results,
     RetryPolicy,
+    decimal_text,
 )
 from kpiengine_jiandaoyun.connection import RETRY, form_ref, open_api
 from kpiengine_jiandaoyun.existing import Key, existing_rows
 from kpiengine_jiandaoyun.options import DEFAULT_KEY_FIELDS, OUTPUT_OPTIONS
 from kpiengine_jiandaoyun.records import FormRef, load_form
 from kpiengine_jiandaoyun.results_values import Value, result_values
-from kpiengine_jiandaoyun.values import decimal_text
 from kpiengine_jiandaoyun.widgets import Widget
 
 BATCH_CREATE = "/api/v5/app/entry/data/batch_create"

@@ -13,6 +13,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from kpiengine import decimal_text
 from kpiengine.connectors import parse_integer, parse_number
 from kpiengine_jiandaoyun.widgets import Widget
 
@@ -20,13 +21,6 @@ NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 TRUE_WORDS = frozenset({"true", "1", "yes", "是"})
 FALSE_WORDS = frozenset({"false", "0", "no", "否"})
 JOIN = ", "
-
-
-def decimal_text(value: Decimal) -> str:
-    """`36`, `0.9`, `1234.5`: the number's digits without exponent or trailing zeros."""
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
 
 
 def _person(value: Mapping[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from kpiengine import decimal_text
 from kpiengine.connectors import parse_integer, parse_number
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -24,13 +25,6 @@ JOIN = ", "
 
 def empty(value: Any) -> bool:
     return value is None or value == "" or value == []
-
-
-def decimal_text(value: Decimal) -> str:
-    """`36`, `0.9`, `1234.5`: the number's digits without exponent or trailing zeros."""
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
 
 
 def _json_number(value: Any) -> Any:

@@ -42,6 +42,7 @@ from kpiengine.results import (
 )
 from kpiengine.resulttable import ResultTable
 from kpiengine.resulttable.objects import result_table
+from kpiengine.resulttable.text import decimal_text
 from kpiengine.source import Changes, FetchRequest, FieldType, Source
 
 __version__ = "0.1.0"
@@ -76,6 +77,7 @@ __all__ = [
     "__version__",
     "atomic_write",
     "check_http",
+    "decimal_text",
     "hookimpl",
     "make_client",
     "result_table",
