@@ -31,6 +31,12 @@ def exact_divide(left: str, right: str, places: int = EXACT_PLACES) -> str:
     )
 
 
+def exact_constant(value: Decimal) -> str:
+    """A constant as the engine's exact decimal: where it meets computed values in LEAST, CASE
+    or GREATEST, DuckDB keeps their places (beside a DECIMAL(38, 0) it would drop them)."""
+    return f"CAST({value} AS DECIMAL(38, {EXACT_PLACES}))"
+
+
 def exact_share(value: str, num: str, den: str) -> str:
     """value × num / den, exact to EXACT_PLACES, in integer arithmetic (no DOUBLE on the way):
     a yearly target of 2,480,000 × 59/248 is 590,000 exactly, 1,000,000 / 3 is 333333.33…3."""

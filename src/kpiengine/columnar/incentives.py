@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from kpiengine.columnar.frame import Frame, exact_divide
+from kpiengine.columnar.frame import Frame, exact_constant, exact_divide
 from kpiengine.columnar.measures import agg_column
 from kpiengine.columnar.scores import expression_sql
 from kpiengine.columnar.spine import PERIOD, SUBJECT, group_column
@@ -15,6 +15,8 @@ from kpiengine.record_tiers import record_payout
 from kpiengine.ruleset import Aggregation, Curve, Incentive, Rate, Tiers
 from kpiengine.sql import ident, literal
 from kpiengine.tiers import upper
+
+_d = exact_constant  # read often below: a constant as an exact decimal
 
 MONEY_PLACES = 8
 """Places a quotient of money keeps before the line is rounded to the minor unit."""
@@ -26,10 +28,6 @@ def line_column(inc: Incentive) -> str:
 
 def honored_column(inc: Incentive) -> str:
     return f"__honored:{inc.id}"
-
-
-def _d(value: Decimal) -> str:
-    return f"CAST({value} AS DECIMAL(38, 12))"
 
 
 def marginal_sql(on: str, base: str, rates: Sequence[Rate]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from kpiengine.columnar.frame import Frame, column, exact_divide
+from kpiengine.columnar.frame import Frame, column, exact_constant, exact_divide
 from kpiengine.columnar.spine import PERIOD, SUBJECT, group_column
 from kpiengine.expressions import Expression
 from kpiengine.ruleset import Grade, Indicator, Ruleset
@@ -85,7 +85,7 @@ def score_sql(ind: Indicator) -> str:
         return expression_sql(ind.score, names)
     weighted, attainment = weighted_sql(ind), field(ind, "attainment")
     if ind.cap is not None:  # LEAST skips NULLs: no attainment must stay no score
-        capped = f"CAST({ind.weight * ind.cap} AS DECIMAL(38, 12))"
+        capped = exact_constant(ind.weight * ind.cap)
         return f"CASE WHEN {attainment} IS NOT NULL THEN LEAST({weighted}, {capped}) END"
     return f"CASE WHEN {attainment} IS NOT NULL THEN {weighted} END"
 
