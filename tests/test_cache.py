@@ -14,7 +14,7 @@ import pytest
 from kpitest import invoke
 
 from kpiengine import FetchRequest, Source, SourceError, hookimpl
-from kpiengine.cache import (
+from kpiengine.data.cache import (
     CACHE_DIR_ENV,
     CachePolicy,
     Fetched,
@@ -23,8 +23,8 @@ from kpiengine.cache import (
     cache_key,
     caching,
 )
-from kpiengine.engine import evaluate
-from kpiengine.load import load_ruleset
+from kpiengine.evaluate.engine import evaluate
+from kpiengine.plan.load import load_ruleset
 from kpiengine.plugins import default_manager, registry
 
 SECRET = "sk-live-9f8e7d6c5b4a"

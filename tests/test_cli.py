@@ -5,7 +5,7 @@ import json
 import pytest
 from kpitest import EXAMPLE, ROOT, invoke
 
-from kpiengine.cli import cli
+from kpiengine.cli.commands import cli
 
 COMMANDS = sorted(cli.commands)
 
@@ -89,7 +89,7 @@ def test_the_shipped_plugins_are_the_distributions_entry_points():
 
 def test_the_shipped_schema_file_is_not_stale(monkeypatch):
     monkeypatch.setenv("KPIENGINE_LOAD_PLUGINS", SHIPPED)
-    from kpiengine.load import schema_for
+    from kpiengine.plan.load import schema_for
     from kpiengine.plugins import collect, load_entry_points, new_manager
 
     pm = new_manager()

@@ -11,9 +11,9 @@ import pytest
 from kpitest import invoke
 
 from kpiengine import Source, hookimpl
-from kpiengine.engine import evaluate
+from kpiengine.evaluate.engine import evaluate
 from kpiengine.expressions import compile_expression
-from kpiengine.load import load_ruleset
+from kpiengine.plan.load import load_ruleset
 from kpiengine.plugins import default_manager, registry
 
 TABLES: dict = {}

@@ -1,6 +1,6 @@
 import pytest
 
-from kpiengine.envvars import UnsetVariableError, has_variables, resolve
+from kpiengine.plan.envvars import UnsetVariableError, has_variables, resolve
 
 
 def test_variables_in_nested_options_are_resolved():

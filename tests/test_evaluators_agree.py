@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from kpitest import EXAMPLE, ROOT
 
-from kpiengine.engine import evaluate
-from kpiengine.load import load_ruleset
+from kpiengine.evaluate.engine import evaluate
+from kpiengine.plan.load import load_ruleset
 from kpiengine.plugins import registry
-from kpiengine.results import results_document
+from kpiengine.results.model import results_document
 
 PLANS = [EXAMPLE, *sorted((ROOT / "tests" / "golden" / "payouts").glob("*/plan.yaml"))]
 

@@ -20,7 +20,7 @@ from hubspot_server import (
     serving,
 )
 
-from kpiengine.cli import cli
+from kpiengine.cli.commands import cli
 from kpiengine_hubspot import HubSpotSource
 
 TOKEN_ENV = "HUBSPOT_TEST_TOKEN"

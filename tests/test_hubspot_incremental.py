@@ -6,7 +6,7 @@ import pytest
 from hubspot_server import CHANNEL, UNLIMITED, account, deal, quick_policy, serving
 
 from kpiengine import FetchRequest
-from kpiengine.incremental import merge
+from kpiengine.data.incremental import merge
 from kpiengine_hubspot import HubSpotSource
 
 COLUMNS = {

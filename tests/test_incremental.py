@@ -1,8 +1,8 @@
 import pyarrow as pa
 import pytest
 
+from kpiengine.data.incremental import merge
 from kpiengine.errors import SourceError
-from kpiengine.incremental import merge
 from kpiengine.source import Changes
 
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from jiandaoyun_server import APP, DEAL_WIDGETS, ENTRY, deal_record, quick_policy, serving
 
-from kpiengine.cli import cli
+from kpiengine.cli.commands import cli
 from kpiengine_jiandaoyun import JiandaoyunOutput, JiandaoyunSource
 
 KEY_ENV = "JDY_TEST_API_KEY"

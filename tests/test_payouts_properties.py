@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kpiengine.curves import curve_value
-from kpiengine.engine import evaluate
-from kpiengine.load import load_ruleset
+from kpiengine.evaluate.engine import evaluate
+from kpiengine.plan.load import load_ruleset
 from kpiengine.plugins import registry
-from kpiengine.results import results_document
+from kpiengine.results.model import results_document
 from kpiengine.tiers import flat, marginal, tier_index
 
 NOISE = Decimal("1e-12")

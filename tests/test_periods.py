@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from kpiengine.periods import calendar_periods, parse_period
-from kpiengine.ruleset import Calendar
+from kpiengine.plan.periods import calendar_periods, parse_period
+from kpiengine.plan.ruleset import Calendar
 
 
 @pytest.mark.parametrize(

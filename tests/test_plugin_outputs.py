@@ -508,7 +508,7 @@ def test_money_text_groups_thousands():
 
 
 def test_file_outputs_are_written_side_by_side_and_a_failure_is_raised_after(tmp_path):
-    from kpiengine.runner import write_side_by_side, writes_a_file
+    from kpiengine.cli.runner import write_side_by_side, writes_a_file
 
     class Broken(JsonOutput):
         def write(self, results):

@@ -8,10 +8,10 @@ import pytest
 from kpitest import EXAMPLE, ROOT, invoke
 from rich.console import Console
 
+from kpiengine.data.preview import Preview, cell_text, preview_source, show_preview
 from kpiengine.errors import KpiEngineError
-from kpiengine.load import load_ruleset
+from kpiengine.plan.load import load_ruleset
 from kpiengine.plugins import registry
-from kpiengine.preview import Preview, cell_text, preview_source, show_preview
 
 
 def preview_of(source_id, limit=3, ruleset=EXAMPLE):

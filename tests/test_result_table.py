@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 from kpitest import EXAMPLE, ROOT
 
 from kpiengine import SubjectResult, result_table
-from kpiengine.columnar.texts import number_text, trimmed
-from kpiengine.engine import evaluate
-from kpiengine.load import load_ruleset
+from kpiengine.evaluate.engine import evaluate
+from kpiengine.evaluate.texts import number_text, trimmed
+from kpiengine.plan.load import load_ruleset
 from kpiengine.plugins import registry
-from kpiengine.results import json_number, results_document
-from kpiengine.resulttable import ResultColumn
-from kpiengine.resulttable.objects import table_of
-from kpiengine.resulttable.text import decimal_text
+from kpiengine.results import ResultColumn
+from kpiengine.results.model import json_number, results_document
+from kpiengine.results.objects import table_of
+from kpiengine.results.text import decimal_text
 from kpiengine_json.output import results_json
 
 PLANS = [EXAMPLE, *sorted((ROOT / "tests" / "golden" / "payouts").glob("*/plan.yaml"))]

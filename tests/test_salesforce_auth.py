@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from salesforce_server import MockOrg, deal, quick_policy, serving
 
 from kpiengine import FetchRequest, SourceError
-from kpiengine.cli import cli
+from kpiengine.cli.commands import cli
 from kpiengine_salesforce import SalesforceSource
 from kpiengine_salesforce.auth import audience
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from salesforce_server import deal, quick_policy, serving
 
-from kpiengine.cli import cli
+from kpiengine.cli.commands import cli
 from kpiengine_salesforce import SalesforceSource
 
 ID_ENV, SECRET_ENV = "SF_TEST_CLIENT_ID", "SF_TEST_CLIENT_SECRET"

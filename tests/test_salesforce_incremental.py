@@ -6,7 +6,7 @@ import pytest
 from salesforce_server import deal, quick_policy, serving, stamp
 
 from kpiengine import FetchRequest
-from kpiengine.incremental import merge
+from kpiengine.data.incremental import merge
 from kpiengine_salesforce import SalesforceSource
 
 COLUMNS = {"id": "string", "owner": "string", "amount": "number", "closed_on": "date"}

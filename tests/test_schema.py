@@ -5,9 +5,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from kpiengine.errors import PluginError
-from kpiengine.schema import base_schema, check_schema, full_schema
+from kpiengine.plan.schema import base_schema, check_schema, full_schema
+from kpiengine.plan.yamlload import load_document, load_text
 from kpiengine.suggest import closest, did_you_mean
-from kpiengine.yamlload import load_document, load_text
 
 DATA = Path(__file__).parent / "data" / "yaml"
 

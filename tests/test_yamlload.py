@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kpiengine import yamlload
+from kpiengine.plan import yamlload
 from kpiengine.errors import ConfigError
-from kpiengine.yamlload import MAX_BYTES, Mark, load_document, load_text
+from kpiengine.plan.yamlload import MAX_BYTES, Mark, load_document, load_text
 
 DATA = Path(__file__).parent / "data" / "yaml"
 

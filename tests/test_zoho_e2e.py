@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from zoho_server import USERS, ZohoMock, deal, quick_policy, serving
 
-from kpiengine.cli import cli
+from kpiengine.cli.commands import cli
 from kpiengine_zoho import ZohoSource
 
 ENV = {

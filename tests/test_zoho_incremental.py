@@ -6,7 +6,7 @@ import pytest
 from zoho_server import USERS, deal, many_deals, quick_policy, serving
 
 from kpiengine import FetchRequest, SourceError
-from kpiengine.incremental import merge
+from kpiengine.data.incremental import merge
 from kpiengine_zoho import ZohoSource
 
 RECORDS = "/crm/v8/Deals"

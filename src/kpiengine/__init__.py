@@ -5,7 +5,6 @@ This module is the public API that plugins (built-in and third-party) import fro
 
 from __future__ import annotations
 
-from kpiengine.atomic import atomic_write, write_stdout
 from kpiengine.connectors import (
     JsonApi,
     Progress,
@@ -33,16 +32,17 @@ from kpiengine.errors import (
 )
 from kpiengine.hookspecs import hookimpl
 from kpiengine.output import Output
-from kpiengine.results import (
+from kpiengine.results import ResultTable
+from kpiengine.results.atomic import atomic_write, write_stdout
+from kpiengine.results.model import (
     GroupResult,
     IndicatorResult,
     Results,
     SubjectResult,
     results_document,
 )
-from kpiengine.resulttable import ResultTable
-from kpiengine.resulttable.objects import result_table
-from kpiengine.resulttable.text import decimal_text
+from kpiengine.results.objects import result_table
+from kpiengine.results.text import decimal_text
 from kpiengine.source import Changes, FetchRequest, FieldType, Source
 
 __version__ = "0.1.0"

@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from kpiengine.data.store import Store
 from kpiengine.expressions import where_sql
-from kpiengine.periods import MONTHS_PER, Period
-from kpiengine.ruleset import Aggregation, Frequency
+from kpiengine.plan.periods import MONTHS_PER, Period
+from kpiengine.plan.ruleset import Aggregation, Frequency
 from kpiengine.sql import ident
-from kpiengine.store import Store
 
 Key = tuple[str, str]
 """(subject, period id)."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kpiengine.problems import Problem
+    from kpiengine.plan.problems import Problem
 
 
 class KpiEngineError(Exception):

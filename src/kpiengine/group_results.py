@@ -10,12 +10,12 @@ from decimal import Decimal
 import pyarrow as pa
 
 from kpiengine.aggregate import MEMBERS, run_aggregations
-from kpiengine.periods import Period
+from kpiengine.data.store import Store
+from kpiengine.data.subjects import Subject
+from kpiengine.plan.periods import Period
+from kpiengine.plan.ruleset import Indicator, Ruleset
 from kpiengine.rows import GroupRow, Row, all_aggregations, metric_values
-from kpiengine.ruleset import Indicator, Ruleset
 from kpiengine.scoring import score_indicators, total_of
-from kpiengine.store import Store
-from kpiengine.subjects import Subject
 from kpiengine.targets import ResolvedTarget
 
 

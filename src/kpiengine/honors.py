@@ -10,8 +10,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from kpiengine.plan.ruleset import Honor
 from kpiengine.ranking import competition_ranks
-from kpiengine.ruleset import Honor
 
 K = TypeVar("K", bound=Hashable)
 

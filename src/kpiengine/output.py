@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from kpiengine.results import Results
+from kpiengine.results.model import Results
 
 
 class Output:

@@ -11,7 +11,7 @@ from typing import Any
 from kpiengine.curves import curve_value
 from kpiengine.expressions import Expression
 from kpiengine.money import round_money
-from kpiengine.ruleset import Incentive, Ruleset, Tiers
+from kpiengine.plan.ruleset import Incentive, Ruleset, Tiers
 from kpiengine.text import tidy
 from kpiengine.tiers import flat, marginal, next_tier
 

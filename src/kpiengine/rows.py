@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from kpiengine.aggregate import empty_value
+from kpiengine.data.subjects import Subject
+from kpiengine.evaluate.record_tiers import record_payout
 from kpiengine.payouts import Line
-from kpiengine.periods import Period
-from kpiengine.record_tiers import record_payout
-from kpiengine.ruleset import Aggregation, Ruleset
+from kpiengine.plan.periods import Period
+from kpiengine.plan.ruleset import Aggregation, Ruleset
 from kpiengine.scoring import Scored, grade_of, indicator_names
-from kpiengine.subjects import Subject
 
 
 @dataclass

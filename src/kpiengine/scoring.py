@@ -9,7 +9,7 @@ from typing import Any
 
 from kpiengine.aggregate import empty_value
 from kpiengine.expressions import Expression
-from kpiengine.ruleset import Aggregation, Grade, Indicator, Ruleset
+from kpiengine.plan.ruleset import Aggregation, Grade, Indicator, Ruleset
 from kpiengine.targets import ResolvedTarget
 from kpiengine.text import tidy
 

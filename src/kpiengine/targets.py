@@ -9,12 +9,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from kpiengine.data.store import Store
 from kpiengine.errors import SourceError
-from kpiengine.periods import Period, parse_period
-from kpiengine.ruleset import Indicator, Targets
-from kpiengine.store import Store
+from kpiengine.plan.periods import Period, parse_period
+from kpiengine.plan.ruleset import Indicator, Targets
+from kpiengine.plan.workdays import workdays
 from kpiengine.text import tidy
-from kpiengine.workdays import workdays
 
 Target = Decimal | str
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kpiengine.ruleset import Rate
+from kpiengine.plan.ruleset import Rate
 
 
 @dataclass(frozen=True)

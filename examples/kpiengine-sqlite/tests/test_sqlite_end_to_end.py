@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
-from kpiengine.cli import cli
+from kpiengine.cli.commands import cli
 from kpiengine.testing import run_results
 
 from sqlite_sample import make_csv_files, make_database

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from kpiengine.cli import cli
+from kpiengine.cli.commands import cli
 from kpiengine.errors import SourceError
 from kpiengine.plugins import ENTRY_POINT_GROUP, collect, new_manager
 from kpiengine.source import FetchRequest, FieldType, Source

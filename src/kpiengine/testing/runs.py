@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from kpiengine.cli import cli
+from kpiengine.cli.commands import cli
 
 
 def run_results(ruleset: Path | str, *args: str) -> dict[str, Any]:

@@ -1,0 +1,270 @@
+"""The `kpiengine` command: thin commands that parse arguments, call the library, format."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kpiengine.cli.runner import OutputRequest, parse_output, run_and_write
+from kpiengine.data.cache import CachePolicy, caching
+from kpiengine.errors import ConfigError, KpiEngineError
+from kpiengine.plan.load import load_ruleset, schema_for
+from kpiengine.plugins import Registry, add_commands, registry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(fn: F) -> F:
+    """Library errors become a message on stderr and exit code 1; anything else is a bug."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(problem.format(), err=True)
+            raise SystemExit(1) from None
+        except KpiEngineError as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def ruleset_option(fn: F) -> F:
+    return click.option(
+        "--ruleset",
+        "-r",
+        "ruleset",
+        required=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The ruleset YAML file.",
+    )(fn)
+
+
+def period_option(fn: F) -> F:
+    return click.option(
+        "--period",
+        "-p",
+        "periods",
+        multiple=True,
+        metavar="PERIOD",
+        help="Only this period (e.g. 2025-Q1); repeat for several. Default: every period.",
+    )(fn)
+
+
+def cache_options(fn: F) -> F:
+    """--refresh and --no-cache, for the commands that fetch sources through the cache."""
+    fn = click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Neither read nor write the local cache of fetched source data.",
+    )(fn)
+    return click.option(
+        "--refresh",
+        is_flag=True,
+        help="Fetch every source again instead of reusing the local cache "
+        "(.kpiengine-cache/ beside the ruleset, or $KPIENGINE_CACHE_DIR), and update the cache.",
+    )(fn)
+
+
+def _policy(refresh: bool, no_cache: bool) -> CachePolicy:
+    return CachePolicy(enabled=not no_cache, refresh=refresh)
+
+
+def _plugins() -> Registry:
+    return registry()
+
+
+def _warn(loaded_warnings: Any) -> None:
+    for problem in loaded_warnings:
+        click.echo(problem.format(), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kpiengine")
+def cli() -> None:
+    """Run a sales performance plan written as a YAML ruleset.
+
+    \b
+    Example:
+        kpiengine run --ruleset rulesets/2025.yaml
+    """
+
+
+@cli.command()
+@ruleset_option
+@period_option
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="PLUGIN[:TARGET]",
+    help="Write with this output plugin instead of the ruleset's outputs, "
+    "e.g. json:- (stdout) or csv:out.csv. Repeatable.",
+)
+@cache_options
+@reports_errors
+def run(
+    ruleset: Path,
+    periods: tuple[str, ...],
+    outputs: tuple[str, ...],
+    refresh: bool,
+    no_cache: bool,
+) -> None:
+    """Evaluate the plan and write the results.
+
+    Records fetched from network sources are kept in a local cache and reused by the next run;
+    --refresh fetches them again.
+
+    \b
+    Example:
+        kpiengine run --ruleset rulesets/2025.yaml --period 2025-Q1 -o json:-
+        kpiengine run --ruleset rulesets/2025.yaml --refresh
+    """
+    reg = _plugins()
+    try:
+        requests = [parse_output(text, reg) for text in outputs]
+    except KpiEngineError as exc:
+        raise click.UsageError(str(exc)) from None
+    loaded = load_ruleset(ruleset, reg)
+    _warn(loaded.warnings)
+    with caching(_policy(refresh, no_cache)):
+        notes = run_and_write(loaded.ruleset, reg, periods, requests)
+    for note in notes:
+        click.echo(note, err=True)
+
+
+@cli.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@reports_errors
+def validate(files: tuple[Path, ...]) -> None:
+    """Check rulesets and report every problem as file:line:col: path: message.
+
+    \b
+    Example:
+        kpiengine validate rulesets/*.yaml
+    """
+    reg = _plugins()
+    failed = False
+    for file in files:
+        try:
+            _warn(load_ruleset(file, reg).warnings)
+            click.echo(f"{file}: ok")
+        except ConfigError as exc:
+            failed = True
+            for problem in exc.problems:
+                click.echo(problem.format(), err=True)
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@ruleset_option
+@click.option("--subject", "-s", required=True, help="The subject (person) id, e.g. R001.")
+@period_option
+@cache_options
+@reports_errors
+def explain(
+    ruleset: Path, subject: str, periods: tuple[str, ...], refresh: bool, no_cache: bool
+) -> None:
+    """Show how each number of one person's result was derived.
+
+    \b
+    Example:
+        kpiengine explain --ruleset rulesets/2025.yaml --subject R001 --period 2025-Q1
+    """
+    from kpiengine.cli.explain import explain as explain_lines
+    from kpiengine.evaluate.engine import evaluate
+
+    reg = _plugins()
+    loaded = load_ruleset(ruleset, reg)
+    with caching(_policy(refresh, no_cache)):
+        run_ = evaluate(loaded.ruleset, reg, periods, trace=True)
+    click.echo("\n".join(explain_lines(run_, subject)).rstrip())
+
+
+@cli.command()
+@ruleset_option
+@click.option("--source", "source_id", required=True, help="The source's id under `sources`.")
+@click.option(
+    "--limit",
+    "-n",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many records to show.",
+)
+@reports_errors
+def preview(ruleset: Path, source_id: str, limit: int) -> None:
+    """Fetch one source and show its first records as the plan reads them.
+
+    Columns are named as the ruleset names them (after `fields`), typed as the plan needs them;
+    the records always come from the source itself, never from the cache. Use it to check a
+    connection or a field mapping.
+
+    \b
+    Example:
+        kpiengine preview --ruleset rulesets/2025.yaml --source deals --limit 5
+    """
+    from rich.console import Console
+
+    from kpiengine.data.preview import preview_source, show_preview
+
+    reg = _plugins()
+    loaded = load_ruleset(ruleset, reg)
+    _warn(loaded.warnings)
+    shown = preview_source(loaded.ruleset, reg, source_id, limit)
+    show_preview(shown, Console(file=sys.stdout, highlight=False, emoji=False))
+    for note in shown.notes:
+        click.echo(note, err=True)
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Also show each plugin's option keys.")
+@reports_errors
+def plugins(show_all: bool) -> None:
+    """List installed plugins, their versions and what they register.
+
+    \b
+    Example:
+        kpiengine plugins --all
+    """
+    from kpiengine.cli.plugin_info import describe_plugins
+
+    click.echo(describe_plugins(show_all=show_all))
+
+
+@cli.command()
+@reports_errors
+def schema() -> None:
+    """Print the JSON Schema of rulesets, with every installed plugin's options.
+
+    \b
+    Example:
+        kpiengine schema > schemas/ruleset.schema.json
+    """
+    click.echo(json.dumps(schema_for(_plugins()), ensure_ascii=False, indent=2))
+
+
+def main() -> None:
+    try:
+        add_commands(cli)
+    except KpiEngineError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    cli(prog_name="kpiengine")
+
+
+__all__ = ["OutputRequest", "cli", "main"]

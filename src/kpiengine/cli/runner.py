@@ -1,0 +1,108 @@
+"""`kpiengine run`: choose the outputs, evaluate the plan, then write every output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from kpiengine.errors import KpiEngineError
+from kpiengine.evaluate.engine import evaluate
+from kpiengine.output import Output
+from kpiengine.phases import phase
+from kpiengine.plan.envvars import resolve
+from kpiengine.plan.ruleset import Ruleset
+from kpiengine.plugins import Registry
+from kpiengine.results.model import Results
+from kpiengine.suggest import did_you_mean
+
+
+@dataclass(frozen=True)
+class OutputRequest:
+    """`-o PLUGIN[:TARGET]` from the command line."""
+
+    plugin: str
+    target: str | None
+
+
+def parse_output(text: str, reg: Registry) -> OutputRequest:
+    plugin, _, target = text.partition(":")
+    if plugin not in reg.outputs:
+        raise KpiEngineError(
+            f"-o {text}: there is no output plugin '{plugin}'{did_you_mean(plugin, reg.outputs)} "
+            f"(installed: {', '.join(sorted(reg.outputs))})"
+        )
+    return OutputRequest(plugin, target or None)
+
+
+def _check_options(plugin: str, cls: type[Output], options: dict[str, Any]) -> None:
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(cls.options_schema).iter_errors(options)
+    )
+    if error is not None:
+        hint = f" — write -o {plugin}:TARGET" if cls.target_option else ""
+        raise KpiEngineError(f"output '{plugin}': {error.message}{hint}")
+
+
+def output_from_request(request: OutputRequest, reg: Registry) -> Output:
+    cls = reg.output(request.plugin)
+    options: dict[str, Any] = {}
+    if request.target is not None:
+        if cls.target_option is None:
+            raise KpiEngineError(f"output '{request.plugin}' takes no target (-o {request.plugin})")
+        options[cls.target_option] = request.target
+    _check_options(request.plugin, cls, options)
+    return cls(options, Path.cwd())
+
+
+def make_outputs(
+    ruleset: Ruleset, reg: Registry, requests: Sequence[OutputRequest]
+) -> list[Output]:
+    """The -o outputs if any were given, else the ruleset's, else the console."""
+    if requests:
+        return [output_from_request(r, reg) for r in requests]
+    if not ruleset.outputs:
+        return [output_from_request(OutputRequest("console", None), reg)]
+    return [
+        reg.output(spec.plugin)(resolve(spec.options, f"outputs[{i}].options"), ruleset.base_dir)
+        for i, spec in enumerate(ruleset.outputs)
+    ]
+
+
+def run_and_write(
+    ruleset: Ruleset, reg: Registry, periods: Sequence[str], requests: Sequence[OutputRequest]
+) -> list[str]:
+    """Evaluate everything first, then write: a failed run writes nothing. Returns notes to show."""
+    outputs = make_outputs(ruleset, reg, requests)
+    run = evaluate(ruleset, reg, periods)
+    run.store.close()  # the records are no longer needed: free them before the outputs build text
+    files = [o for o in outputs if writes_a_file(o)]
+    with phase(f"writing {', '.join(o.name for o in outputs)}"):
+        write_side_by_side(files, run.results)
+        for output in outputs:
+            if output not in files:
+                output.write(run.results)
+    return list(run.notes)
+
+
+def writes_a_file(output: Output) -> bool:
+    """Whether the output writes a file of its own (not the screen, not a service)."""
+    target = type(output).target_option
+    return target == "path" and output.options.get(target) not in (None, "-")
+
+
+def write_side_by_side(outputs: Sequence[Output], results: Results) -> None:
+    """File outputs write at the same time (each builds its text in DuckDB while another is
+    writing); the first failure is raised once all have finished, each file whole or absent."""
+    if len(outputs) < 2:
+        for output in outputs:
+            output.write(results)
+        return
+    with ThreadPoolExecutor(len(outputs)) as pool:
+        futures = [pool.submit(output.write, results) for output in outputs]
+    for future in futures:
+        future.result()

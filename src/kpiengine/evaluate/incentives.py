@@ -1,0 +1,167 @@
+"""Incentive lines as columns: tiers, curves, grade bonuses, honors and formulas, with gate,
+multiplier, minimum and cap, each line rounded half-up to the currency's minor unit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from kpiengine.evaluate.frame import Frame, exact_constant, exact_divide
+from kpiengine.evaluate.measures import agg_column
+from kpiengine.evaluate.record_tiers import record_payout
+from kpiengine.evaluate.scores import expression_sql
+from kpiengine.evaluate.spine import PERIOD, SUBJECT, group_column
+from kpiengine.money import SETTLE_PLACES
+from kpiengine.plan.ruleset import Aggregation, Curve, Incentive, Rate, Tiers
+from kpiengine.sql import ident, literal
+from kpiengine.tiers import upper
+
+_d = exact_constant  # read often below: a constant as an exact decimal
+
+MONEY_PLACES = 8
+"""Places a quotient of money keeps before the line is rounded to the minor unit."""
+
+
+def line_column(inc: Incentive) -> str:
+    return f"__line:{inc.id}"
+
+
+def honored_column(inc: Incentive) -> str:
+    return f"__honored:{inc.id}"
+
+
+def marginal_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
+    """base × Σ rate × slice / on, in DOUBLE (about 16 significant digits) and then settled to
+    MONEY_PLACES: a fixed-scale decimal would cut Σ rate × slice at 12 places, and that error,
+    times a base in the millions, could decide a half cent."""
+    x = f"CAST({on} AS DOUBLE)"
+    terms = []
+    for index, (low, rate) in enumerate(rates):
+        high = upper(rates, index)
+        top = x if high is None else f"LEAST({x}, {float(high)!r})"
+        terms.append(f"{float(rate)!r} * GREATEST({top} - {float(low)!r}, 0)")
+    quotient = f"CAST({base} AS DOUBLE) * ({' + '.join(terms)}) / {x}"
+    return (
+        f"CASE WHEN {on} > 0 THEN CAST(ROUND({quotient}, {MONEY_PLACES}) "
+        f"AS DECIMAL(38, {MONEY_PLACES})) ELSE 0 END"
+    )
+
+
+def flat_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
+    cases = " ".join(f"WHEN {on} >= {_d(low)} THEN {_d(rate)}" for low, rate in reversed(rates))
+    return f"(CASE {cases} ELSE {_d(rates[0][1])} END) * {base}"
+
+
+def tiers_sql(tiers: Tiers, base: str) -> str:
+    on = f"({expression_sql(tiers.on)})"
+    render = marginal_sql if tiers.mode == "marginal" else flat_sql
+    return f"COALESCE({render(on, f'({base})', tiers.rates)}, 0)"
+
+
+def curve_sql(curve: Curve) -> str:
+    x = f"({expression_sql(curve.on)})"
+    (x0, y0), (xn, yn) = curve.points[0], curve.points[-1]
+    cases = [f"WHEN {x} <= {_d(x0)} THEN {_d(y0)}", f"WHEN {x} >= {_d(xn)} THEN {_d(yn)}"]
+    for (xa, ya), (xb, yb) in zip(curve.points, curve.points[1:], strict=False):
+        slope = exact_divide(f"({_d(yb - ya)}) * ({x} - {_d(xa)})", _d(xb - xa))
+        cases.append(f"WHEN {x} <= {_d(xb)} THEN {_d(ya)} + {slope}")
+    y = f"(CASE {' '.join(cases)} END)"
+    return f"COALESCE(({expression_sql(curve.amount)}) * {y}, 0)"
+
+
+def by_grade_sql(amounts: dict[str, Decimal] | None) -> str:
+    cases = " ".join(f"WHEN {literal(g)} THEN {_d(v)}" for g, v in (amounts or {}).items())
+    return f"(CASE grade {cases} ELSE 0 END)" if cases else "0"
+
+
+def rank_sql(inc: Incentive) -> str:
+    """The rank by the honor's value within its period (and group), best first."""
+    assert inc.honor is not None
+    partition = PERIOD
+    if inc.honor.within:
+        partition += f", {ident(group_column(inc.honor.within))}"
+    value = f"({expression_sql(inc.honor.rank_by)})"
+    return f"RANK() OVER (PARTITION BY {partition} ORDER BY {value} DESC NULLS LAST)"
+
+
+def add_honored(frame: Frame, honors: Sequence[Incentive]) -> None:
+    """Among the top N (ties at the cut-off included) by a positive value, within the group.
+
+    The windows run over a narrow table (key, value, rank): over the whole frame they would sort
+    every column along."""
+    if not honors:
+        return
+    frame.materialize()
+    table = ident(f"{frame.prefix}_honors")
+    columns = []
+    for number, inc in enumerate(honors):
+        assert inc.honor is not None
+        value = f"({expression_sql(inc.honor.rank_by)})"
+        won = f"COALESCE({value} > 0, FALSE) AND {rank_sql(inc)} <= {inc.honor.top}"
+        columns.append(f"{won} AS h{number}")
+    frame.con.execute(
+        f"CREATE OR REPLACE TABLE {table} AS "
+        f"SELECT {SUBJECT}, {PERIOD}, {', '.join(columns)} FROM {frame.table}"
+    )
+    frame.add(
+        {honored_column(inc): f"hn.h{number}" for number, inc in enumerate(honors)},
+        f"JOIN {table} AS hn ON hn.{SUBJECT} = t.{SUBJECT} AND hn.{PERIOD} = t.{PERIOD}",
+    )
+
+
+def raw_sql(inc: Incentive) -> str:
+    """What the line pays before its modifiers."""
+    if inc.tiers is not None and inc.tiers.per == "record":
+        return f"COALESCE({ident(agg_column(_record(inc)))}, 0)"
+    if inc.tiers is not None and inc.base is not None:
+        return tiers_sql(inc.tiers, expression_sql(inc.base))
+    if inc.curve is not None:
+        return curve_sql(inc.curve)
+    if inc.by_grade is not None:
+        return by_grade_sql(dict(inc.by_grade))
+    amount = f"COALESCE({expression_sql(inc.amount)}, 0)" if inc.amount is not None else "0"
+    if inc.honor is not None:
+        return f"CASE WHEN {ident(honored_column(inc))} THEN {amount} ELSE 0 END"
+    return amount
+
+
+def _record(inc: Incentive) -> Aggregation:
+    found = record_payout(inc)
+    assert found is not None
+    return found
+
+
+def line_sql(inc: Incentive, places: int) -> str:
+    gate = f"COALESCE({expression_sql(inc.gate)}, FALSE)" if inc.gate is not None else "TRUE"
+    applies = gate
+    if inc.honor is not None:
+        applies = f"({gate} AND {ident(honored_column(inc))})"
+    amount = f"CAST({raw_sql(inc)} AS DECIMAL(38, 12))"
+    if inc.multiplier is not None:
+        factor = f"COALESCE({expression_sql(inc.multiplier)}, 0)"
+        amount = f"CAST({amount} * {factor} AS DECIMAL(38, 12))"
+    if inc.minimum is not None:
+        amount = f"CASE WHEN {applies} THEN GREATEST({amount}, {_d(inc.minimum)}) ELSE {amount} END"
+    if inc.cap is not None:
+        amount = f"LEAST({amount}, {_d(inc.cap)})"
+    return (
+        f"CASE WHEN {gate} THEN ROUND(ROUND({amount}, {SETTLE_PLACES}), {places}) "
+        f"ELSE CAST(0 AS DECIMAL(38, {places})) END"
+    )
+
+
+def shown_column(inc: Incentive) -> str:
+    return f"__shown:{inc.id}"
+
+
+def shown_sql(inc: Incentive) -> str:
+    """An honor is listed when it is won and its gate holds."""
+    gate = f"COALESCE({expression_sql(inc.gate)}, FALSE)" if inc.gate is not None else "TRUE"
+    return f"({gate} AND {ident(honored_column(inc))})"
+
+
+def add_incentives(frame: Frame, incentives: Sequence[Incentive], places: int) -> None:
+    honors = [i for i in incentives if i.honor is not None]
+    add_honored(frame, honors)
+    lines = {line_column(i): line_sql(i, places) for i in incentives}
+    frame.add(lines | {shown_column(i): shown_sql(i) for i in honors})

@@ -1,0 +1,116 @@
+"""Aggregations joined onto the frame, then metrics and aggregated actuals as columns."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from kpiengine.aggregate import MEMBERS, by_group_view, group_sql
+from kpiengine.data.store import Store
+from kpiengine.evaluate.frame import Frame, exact_divide
+from kpiengine.evaluate.spine import PIDX, SUBJECT
+from kpiengine.plan.periods import Period
+from kpiengine.plan.ruleset import Aggregation, Ruleset
+from kpiengine.sql import ident
+
+
+def agg_column(agg: Aggregation, part: str = "") -> str:
+    return f"agg:{agg.rule}{part}"
+
+
+def _aliases(agg: Aggregation) -> list[str]:
+    parts = ["#sum", "#count"] if agg.func == "avg" else [""]
+    return [agg_column(agg, p) for p in parts]
+
+
+ROLLUP = {"sum": "SUM", "count": "SUM", "min": "MIN", "max": "MAX"}
+"""How a group's value follows from its members' values (avg from their sums and counts)."""
+
+
+def rollup_sql(people_table: str, members: Sequence[Aggregation], group: str) -> str | None:
+    """A group's aggregates from its members' (people × period rows instead of every record),
+    or None when one of them cannot be rolled up (count_distinct, last)."""
+    parts = []
+    for agg in members:
+        if agg.func == "avg":
+            parts += [f"SUM({ident(c)}) AS {ident(c)}" for c in _aliases(agg)]
+        elif agg.func in ROLLUP:
+            column = ident(agg_column(agg))
+            parts.append(f"{ROLLUP[agg.func]}({column}) AS {column}")
+        else:
+            return None
+    return (
+        f"SELECT m.{ident(group)} AS owner, a.__period, {', '.join(parts)} "
+        f"FROM {ident(people_table)} AS a JOIN {MEMBERS} AS m ON m.id = a.owner GROUP BY ALL"
+    )
+
+
+def join_aggregations(
+    frame: Frame,
+    store: Store,
+    ruleset: Ruleset,
+    aggs: Sequence[Aggregation],
+    periods: Sequence[Period],
+    key: str = SUBJECT,
+    by_group: str | None = None,
+    people: str | None = None,
+) -> None:
+    """One scan per (source, date field) into a table, joined on (key, period) to the frame.
+
+    For a group (`by_group`), aggregates that roll up are taken from the people frame's tables
+    (prefix `people`) instead of scanning every record again.
+    """
+    groups: dict[tuple[str, str | None], list[Aggregation]] = defaultdict(list)
+    for agg in aggs:
+        groups[(agg.source, agg.date)].append(agg)
+    for number, ((source, date), members) in enumerate(sorted(groups.items(), key=_order)):
+        table = f"{frame.prefix}_agg{number}"
+        rolled = None
+        if by_group and people:
+            rolled = rollup_sql(f"{people}_agg{number}", members, by_group)
+        if rolled is not None:
+            frame.con.execute(f"CREATE OR REPLACE TABLE {ident(table)} AS {rolled}")
+        else:
+            view = store.view(source)
+            view = by_group_view(view, by_group) if by_group else view
+            sql, params = group_sql(
+                view, members, date, ruleset.calendar.frequency, (periods[0], periods[-1])
+            )
+            frame.con.execute(
+                f"CREATE OR REPLACE TABLE {ident(table)} AS {_named(sql, members)}", params
+            )
+        on = f"a{number}.owner = t.{ident(key)}"
+        if date:
+            on += f" AND a{number}.__period = t.{PIDX}"
+        columns = {c: f"a{number}.{ident(c)}" for agg in members for c in _aliases(agg)}
+        frame.add(columns, f"LEFT JOIN {ident(table)} AS a{number} ON {on}")
+
+
+def _order(item: tuple[tuple[str, str | None], list[Aggregation]]) -> tuple[str, str]:
+    return item[0][0], item[0][1] or ""
+
+
+def _named(sql: str, aggs: Sequence[Aggregation]) -> str:
+    """The aggregation query with its value columns named after their rules."""
+    names = ["owner", "__period", *(c for agg in aggs for c in _aliases(agg))]
+    return f"SELECT * FROM ({sql}) AS q({', '.join(ident(n) for n in names)})"
+
+
+def value_sql(agg: Aggregation) -> str:
+    """The aggregation's value over the joined columns: 0 for empty sums, no data for empty avg."""
+    if agg.func == "avg":
+        total, count = (ident(c) for c in _aliases(agg))
+        return exact_divide(total, f"NULLIF({count}, 0)")
+    value = ident(agg_column(agg))
+    if agg.additive:
+        return f"COALESCE({value}, 0)"
+    return value
+
+
+def add_measures(frame: Frame, ruleset: Ruleset) -> None:
+    """Metrics by id, and each aggregated indicator's `<id>.actual`."""
+    columns = {mid: value_sql(m.aggregation) for mid, m in ruleset.metrics.items()}
+    for ind in ruleset.indicators:
+        if isinstance(ind.actual, Aggregation):
+            columns[f"{ind.id}.actual"] = value_sql(ind.actual)
+    frame.add(columns)

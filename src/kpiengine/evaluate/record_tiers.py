@@ -1,0 +1,27 @@
+"""`per: record` tiers: each record's payout computed in DuckDB, summed per subject × period."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from kpiengine.plan.ruleset import Aggregation, Incentive
+from kpiengine.sql import ident
+from kpiengine.tiers import flat_sql, marginal_sql
+
+
+def decimal_sql(value: Decimal) -> str:
+    return f"{value:f}"
+
+
+def record_payout(inc: Incentive) -> Aggregation | None:
+    """The aggregation that sums the per-record payouts of a `per: record` incentive."""
+    tiers = inc.tiers
+    if tiers is None or tiers.per != "record" or tiers.records is None or inc.base is None:
+        return None
+    on, base = tiers.on.to_sql(ident), inc.base.to_sql(ident)
+    render = marginal_sql if tiers.mode == "marginal" else flat_sql
+    payout = render(on, base, tiers.rates, decimal_sql)
+    return dataclasses.replace(
+        tiers.records, func="sum", value_sql=payout, rule=f"incentives.{inc.id}"
+    )

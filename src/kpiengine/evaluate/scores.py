@@ -1,0 +1,155 @@
+"""Derived actuals, attainment, scores, total, grade and ranks as columns of the frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from kpiengine.evaluate.frame import Frame, column, exact_constant, exact_divide
+from kpiengine.evaluate.spine import PERIOD, SUBJECT, group_column
+from kpiengine.expressions import Expression
+from kpiengine.plan.ruleset import Grade, Indicator, Ruleset
+from kpiengine.scoring import COMPARED_PLACES, TOTAL_PLACES
+from kpiengine.sql import ident, literal
+
+OWN = ("actual", "target", "attainment", "weight")
+COMPARED = f"ROUND(total, {COMPARED_PLACES})"
+"""The total as grades and ranks see it (see `kpiengine.scoring.COMPARED_PLACES`)."""
+
+
+def field(ind: Indicator, name: str) -> str:
+    return ident(f"{ind.id}.{name}")
+
+
+def expression_sql(expr: Expression, names: Callable[[str], str] = column) -> str:
+    """An expression over the frame's columns; quotients come back as exact decimals."""
+    return expr.to_sql(names, exact_divide)
+
+
+def add_derived_actuals(frame: Frame, ruleset: Ruleset) -> None:
+    """Indicators computed from others, in dependency order: a stage each."""
+    for ind in ruleset.evaluation_order:
+        if isinstance(ind.actual, Expression):
+            frame.add({f"{ind.id}.actual": expression_sql(ind.actual)})
+
+
+def _level(ind: Indicator, value: str) -> str:
+    assert ind.levels is not None
+    cases = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in ind.levels.items())
+    return f"(CASE CAST({value} AS VARCHAR) {cases} END)"
+
+
+def attainment_sql(ind: Indicator) -> str:
+    actual, target = field(ind, "actual"), field(ind, "target")
+    if ind.levels:
+        return exact_divide(_level(ind, actual), f"NULLIF({_level(ind, target)}, 0)")
+    if ind.better == "lower":
+        return exact_divide(target, f"NULLIF({actual}, 0)")
+    return exact_divide(actual, f"NULLIF({target}, 0)")
+
+
+def exact_literal(value: Decimal) -> str:
+    """A constant as a decimal of its own scale, for products only: `30` times a 12-place value
+    stays at 12 places, so nothing needs rescaling. (Where types are unified — LEAST, CASE — a
+    DECIMAL(38, 0) beside a DECIMAL(38, 12) would make DuckDB drop the places.)"""
+    places = max(0, -int(value.normalize().as_tuple().exponent))
+    return f"CAST({value} AS DECIMAL(38, {places}))"
+
+
+def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
+    columns = {f"{i.id}.attainment": attainment_sql(i) for i in ruleset.indicators}
+    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS DECIMAL(38, 6))" for i in ruleset.indicators}
+    frame.add(columns)
+
+
+def weighted_sql(ind: Indicator) -> str:
+    """weight × attainment as one quotient (weight × actual / target): the score is then exact
+    to its last place, where weight × a rounded attainment would carry the rounding × weight."""
+    actual, target = field(ind, "actual"), field(ind, "target")
+    if ind.levels:
+        top, bottom = _level(ind, actual), _level(ind, target)
+    elif ind.better == "lower":
+        top, bottom = target, actual
+    else:
+        top, bottom = actual, target
+    return exact_divide(f"{exact_literal(ind.weight)} * {top}", f"NULLIF({bottom}, 0)")
+
+
+def score_sql(ind: Indicator) -> str:
+    """The score before `no data` and `no score` become 0 (NULL when there is none)."""
+    if ind.score is not None:
+
+        def names(name: str) -> str:
+            return field(ind, name) if name in OWN else column(name)
+
+        return expression_sql(ind.score, names)
+    weighted, attainment = weighted_sql(ind), field(ind, "attainment")
+    if ind.cap is not None:  # LEAST skips NULLs: no attainment must stay no score
+        capped = exact_constant(ind.weight * ind.cap)
+        return f"CASE WHEN {attainment} IS NOT NULL THEN LEAST({weighted}, {capped}) END"
+    return f"CASE WHEN {attainment} IS NOT NULL THEN {weighted} END"
+
+
+def add_scores(frame: Frame, ruleset: Ruleset) -> None:
+    raw = {f"{i.id}.raw_score": score_sql(i) for i in ruleset.indicators}
+    frame.add(raw)
+    frame.add(
+        {
+            f"{i.id}.score": (
+                f"CASE WHEN {field(i, 'actual')} IS NULL THEN 0 "
+                f"ELSE COALESCE(TRY_CAST({field(i, 'raw_score')} AS DECIMAL(38, 12)), 0) END"
+            )
+            for i in ruleset.indicators
+        }
+    )
+
+
+def grade_sql(grades: Sequence[Grade], value: Callable[[Grade], str | None]) -> str:
+    """The first band whose min the total reaches."""
+    if not grades:
+        return "NULL"
+    cases = " ".join(
+        f"WHEN {COMPARED} >= {g.min} THEN {literal(text) if (text := value(g)) else 'NULL'}"
+        for g in grades
+    )
+    return f"(CASE {cases} END)"
+
+
+def add_total_and_grade(frame: Frame, ruleset: Ruleset) -> None:
+    scores = " + ".join(field(i, "score") for i in ruleset.indicators) or "0"
+    frame.add({"total": f"ROUND({scores}, {TOTAL_PLACES})"})
+    frame.add(
+        {
+            "grade": grade_sql(ruleset.grades, lambda g: g.grade),
+            "__grade_name": grade_sql(ruleset.grades, lambda g: g.name),
+        }
+    )
+
+
+def add_ranks(frame: Frame, groups: Sequence[str]) -> None:
+    """Each subject's rank by total within each group and period. The windows run over a narrow
+    table (key, group, total) — over the whole frame they would sort every column along."""
+    if not groups:
+        return
+    frame.materialize()  # read twice below
+    table = ident(f"{frame.prefix}_ranks")
+    ranks = ", ".join(
+        f"RANK() OVER (PARTITION BY {PERIOD}, {ident(group_column(g))} ORDER BY {COMPARED} DESC) "
+        f"AS {ident(f'__rank:{g}')}"
+        for g in groups
+    )
+    frame.con.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT {SUBJECT}, {PERIOD}, {ranks} FROM {frame.table}"
+    )
+    frame.add(
+        {f"__rank:{g}": f"rk.{ident(f'__rank:{g}')}" for g in groups},
+        f"JOIN {table} AS rk ON rk.{SUBJECT} = t.{SUBJECT} AND rk.{PERIOD} = t.{PERIOD}",
+    )
+
+
+def score_frame(frame: Frame, ruleset: Ruleset) -> None:
+    """Everything from derived actuals to the grade, in the order names become available."""
+    add_derived_actuals(frame, ruleset)
+    add_attainment(frame, ruleset)
+    add_scores(frame, ruleset)
+    add_total_and_grade(frame, ruleset)

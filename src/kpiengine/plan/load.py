@@ -1,0 +1,110 @@
+"""Load a ruleset: safe YAML → schema → typed Ruleset; every problem at once."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpiengine.errors import ConfigError, SourceError
+from kpiengine.expressions import DEFAULT_FUNCTIONS, FunctionTable
+from kpiengine.plan.assemble import build_ruleset
+from kpiengine.plan.build import build_sources
+from kpiengine.plan.envvars import has_variables
+from kpiengine.plan.fieldtypes import type_conflicts
+from kpiengine.plan.problems import Path as DocPath
+from kpiengine.plan.problems import Problem, errors_in
+from kpiengine.plan.ruleset import Ruleset, SourceSpec
+from kpiengine.plan.schema import check_schema, full_schema
+from kpiengine.plan.yamlload import Document, load_document
+from kpiengine.plugins import Registry
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A valid ruleset and the warnings found on the way (weights not adding up to 100, …)."""
+
+    ruleset: Ruleset
+    warnings: tuple[Problem, ...]
+
+
+def display_path(path: Path) -> str:
+    """The path as the user should see it in messages: relative to where they stand if possible."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def schema_for(registry: Registry) -> dict[str, object]:
+    sources = {n: cls.options_schema for n, (cls, _) in sorted(registry.sources.items())}
+    outputs = {n: cls.options_schema for n, (cls, _) in sorted(registry.outputs.items())}
+    return full_schema(sources, outputs)
+
+
+def functions_for(registry: Registry) -> FunctionTable:
+    return DEFAULT_FUNCTIONS.with_plugins(registry.functions.values())
+
+
+def _engine_names(spec: SourceSpec, columns: Mapping[str, object]) -> frozenset[str]:
+    mapped = set(spec.fields.values())
+    return frozenset(spec.fields) | frozenset(c for c in columns if c not in mapped)
+
+
+def probe_fields(
+    doc: Document, registry: Registry, base_dir: Path, problems: list[Problem]
+) -> dict[str, frozenset[str] | None]:
+    """Ask each source which fields it has (a CSV reads its header) so names can be checked."""
+    fields: dict[str, frozenset[str] | None] = {}
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    for sid, spec in build_sources(data).items():
+        fields[sid] = None
+        if spec.plugin not in registry.sources or has_variables(spec.options):
+            continue
+        try:
+            columns = registry.source(spec.plugin)(sid, spec.options, base_dir).fields()
+        except SourceError as exc:
+            problems.append(doc.problem(("sources", sid, "options"), str(exc)))
+            continue
+        if columns is not None:
+            fields[sid] = _engine_names(spec, columns)
+            if not registry.source(spec.plugin).fields_complete:
+                continue
+            for name, column in spec.fields.items():
+                if column not in columns:
+                    problems.append(
+                        doc.problem(
+                            ("sources", sid, "fields", name),
+                            f"source '{sid}' has no column '{column}' "
+                            f"(columns: {', '.join(columns)})",
+                        )
+                    )
+    return fields
+
+
+def check_document(doc: Document, path: Path, registry: Registry) -> tuple[Ruleset, list[Problem]]:
+    """Every problem in the document, sorted by position, and the ruleset built from it."""
+    problems = check_schema(doc, schema_for(registry))
+    sources_ok = not any(p.path[:1] == ("sources",) for p in errors_in(problems))
+    fields = probe_fields(doc, registry, path.parent, problems) if sources_ok else {}
+    ruleset, more = build_ruleset(doc, path, functions_for(registry), fields)
+    if not errors_in(problems + more):
+        more += [doc.problem(rule_path(rule), message) for rule, message in type_conflicts(ruleset)]
+    return ruleset, sorted(set(problems + more), key=lambda p: (p.line, p.column, p.message))
+
+
+def rule_path(rule: str) -> DocPath:
+    """`indicators[0].actual` back to the document path ("indicators", 0, "actual")."""
+    parts = re.findall(r"([^.\[\]]+)|\[(\d+)\]", rule)
+    return tuple(int(index) if index else name for name, index in parts)
+
+
+def load_ruleset(path: Path, registry: Registry) -> Loaded:
+    """The ruleset at `path`, or ConfigError with every problem as file:line:col: path: message."""
+    doc = load_document(path, display_path(path))
+    ruleset, problems = check_document(doc, path.resolve(), registry)
+    if errors_in(problems):
+        raise ConfigError(problems)
+    return Loaded(ruleset, tuple(problems))
