@@ -14,6 +14,7 @@ from kpiengine import FetchRequest, FieldType, Source
 from kpiengine_csv.csvfile import CsvFile, shown_path
 from kpiengine_csv.fast import typed_read
 from kpiengine_csv.header import duplicate_columns, read_header
+from kpiengine_csv.lines import row_lines
 from kpiengine_csv.rejects import (
     Reject,
     cell_rejects,
@@ -40,6 +41,7 @@ class CsvSource(Source):
     def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
         super().__init__(source_id, options, base_dir)
         self.skipped = 0
+        self.set_aside: set[int] = set()
         self.file = CsvFile(
             source_id,
             Path(base_dir, options["path"]),
@@ -67,6 +69,16 @@ class CsvSource(Source):
             table.load(columns)
             self._check(table, path, header)
             return table.arrow()
+
+    def locate(self, positions: Sequence[int]) -> list[str]:
+        """`deals.csv:14`: the file and the line each record starts on."""
+        if not positions:
+            return []
+        with utf8_file(self.file) as path:
+            rows = range(1, max(positions) + 2 + len(self.set_aside))
+            lines = row_lines(path, self.file.delimiter, set(rows))
+        delivered = [lines[r] for r in rows if r in lines and lines[r] not in self.set_aside]
+        return [self.file.where(delivered[p] if p < len(delivered) else None) for p in positions]
 
     def _columns(self, wanted: Mapping[str, FieldType], header: list[str]) -> list[Column]:
         self._check_names([*wanted, *self.forced], header)
@@ -97,6 +109,7 @@ class CsvSource(Source):
 
     def _set_aside(self, rejects: list[Reject], header: list[str], rows: int) -> None:
         self.skipped = rows
+        self.set_aside = {r.line for r in rejects}
         where = self.options.get("rejects")
         plural = "row" if rows == 1 else "rows"
         if where:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -83,6 +83,12 @@ class Source:
         periods must replace its cached copy), with the requested columns plus `id_column`.
         """
         return None
+
+    def locate(self, positions: Sequence[int]) -> list[str]:
+        """Where each delivered record (0-based position in what `fetch` returned) is, as a user
+        finds it: `deals.csv:14` for a file, the source and record number otherwise. Called only
+        to name records in a message, after `fetch`."""
+        return [f"source '{self.source_id}', record {p + 1}" for p in positions]
 
     def fetch(self, request: FetchRequest) -> pa.Table | Iterable[pa.RecordBatch]:
         """Deliver the records as an Arrow table or batches; raise SourceError on failure."""

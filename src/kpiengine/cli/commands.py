@@ -174,10 +174,24 @@ def validate(files: tuple[Path, ...]) -> None:
 @ruleset_option
 @click.option("--subject", "-s", required=True, help="The subject (person) id, e.g. R001.")
 @period_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json: each period's result row as `run -o json:-` writes it, "
+    "with a `derivation` object.",
+)
 @cache_options
 @reports_errors
 def explain(
-    ruleset: Path, subject: str, periods: tuple[str, ...], refresh: bool, no_cache: bool
+    ruleset: Path,
+    subject: str,
+    periods: tuple[str, ...],
+    fmt: str,
+    refresh: bool,
+    no_cache: bool,
 ) -> None:
     """Show how each number of one person's result was derived.
 
@@ -186,12 +200,16 @@ def explain(
         kpiengine explain --ruleset rulesets/2025.yaml --subject R001 --period 2025-Q1
     """
     from kpiengine.cli.explain import explain as explain_lines
+    from kpiengine.cli.explain import explain_json
     from kpiengine.evaluate.engine import evaluate
 
     reg = _plugins()
     loaded = load_ruleset(ruleset, reg)
     with caching(_policy(refresh, no_cache)):
         run_ = evaluate(loaded.ruleset, reg, periods, trace=True)
+    if fmt == "json":
+        click.echo(explain_json(run_, subject))
+        return
     click.echo("\n".join(explain_lines(run_, subject)).rstrip())
 
 

@@ -1,23 +1,62 @@
-"""`kpiengine explain`: how each number of one subject's result was derived, back to the records."""
+"""`kpiengine explain`: how each number of one subject's result was derived, back to the records.
+
+Every number shown is read from the plan's columns (the traced run): this module formats, it
+does not compute. `--format json` prints, for each period, the very result row `run -o json:-`
+writes, with a `derivation` object beside it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+import pyarrow.compute as pc
+
 from kpiengine.errors import KpiEngineError
+from kpiengine.evaluate.derivation import Records, counted_records, frame_rows
 from kpiengine.evaluate.engine import Run
-from kpiengine.expressions import Expression, where_sql
+from kpiengine.evaluate.frame import RESULT_COLUMNS
+from kpiengine.evaluate.record_tiers import upper
+from kpiengine.evaluate.scores import OWN
+from kpiengine.evaluate.working import NEXT_BAND, TO_NEXT_BAND, slice_parts
+from kpiengine.expressions import Expression
+from kpiengine.names import (
+    GRADE,
+    GRADE_NAME,
+    NAME,
+    PERIOD,
+    SUBJECT,
+    TOTAL,
+    group_column,
+    honored_column,
+    line_column,
+    rank_column,
+    shown_column,
+    target_how_column,
+    working_column,
+)
 from kpiengine.plan.periods import Period
-from kpiengine.plan.ruleset import Aggregation, Grade
-from kpiengine.rows import Row
-from kpiengine.scoring import Scored, grade_of
-from kpiengine.sql import ident
+from kpiengine.plan.ruleset import Aggregation, Incentive, Indicator, Ruleset
+from kpiengine.results import ResultTable
 from kpiengine.suggest import did_you_mean
 from kpiengine.text import tidy
 
-MAX_RECORDS = 20
+Row = Mapping[str, Any]
+CURRENCY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
+
+
+def _rows(run: Run, subject: str) -> list[dict[str, Any]]:
+    rows = frame_rows(run.evaluation.people, subject)
+    if not rows:
+        ids = [str(s) for s in run.evaluation.table.subjects.column("subject").to_pylist()]
+        raise KpiEngineError(f"there is no subject '{subject}'{did_you_mean(subject, ids)}")
+    return rows
+
+
+def _period(run: Run, row: Row) -> Period:
+    return next(p for p in run.periods if p.id == row[PERIOD])
 
 
 def describe(agg: Aggregation) -> str:
@@ -30,38 +69,16 @@ def describe(agg: Aggregation) -> str:
     return text
 
 
-def matching_records(
-    run: Run, agg: Aggregation, subject: str, period: Period
-) -> tuple[list[str], list[tuple[Any, ...]], int]:
-    """The first records an aggregation counted for one subject and period, and how many."""
-    store = run.store
-    columns = sorted(store.fields[agg.source])
-    conditions = ["owner = ?"]
-    params: list[Any] = [subject]
-    if agg.date:
-        conditions.append(f"{ident(agg.date)} >= ? AND {ident(agg.date)} < ?")
-        params += [period.start, period.end]
-    if agg.where is not None:
-        conditions.append(where_sql(agg.where, ident))
-    where = " AND ".join(conditions)
-    view = store.view(agg.source)
-    count = store.query(f"SELECT count(*) FROM {view} WHERE {where}", params)[0][0]
-    select = ", ".join(ident(c) for c in columns)
-    order = f"{ident(agg.date)}, __row" if agg.date else "__row"
-    sql = f"SELECT {select} FROM {view} WHERE {where} ORDER BY {order} LIMIT {MAX_RECORDS}"
-    return columns, store.query(sql, params), count
-
-
-def record_lines(run: Run, agg: Aggregation, row: Row) -> Iterator[str]:
-    columns, records, count = matching_records(run, agg, row.subject.id, row.period)
+def record_lines(records: Records, agg: Aggregation) -> Iterator[str]:
+    count = records.count
     yield f"    from {count} record{'s' if count != 1 else ''}: {describe(agg)}"
-    for record in records:
+    for record in records.first:
         cells = ", ".join(
-            f"{c}={_plain(v)}" for c, v in zip(columns, record, strict=True) if c != "owner"
+            f"{c}={_plain(v)}" for c, v in zip(records.columns, record, strict=True) if c != "owner"
         )
         yield f"      · {cells}"
-    if count > len(records):
-        yield f"      … and {count - len(records)} more"
+    if count > len(records.first):
+        yield f"      … and {count - len(records.first)} more"
 
 
 def _plain(value: Any) -> str:
@@ -70,114 +87,300 @@ def _plain(value: Any) -> str:
     return tidy(value) if isinstance(value, Decimal) else str(value)
 
 
-def expression_lines(expr: Expression, names: dict[str, Any]) -> Iterator[str]:
-    values = ", ".join(f"{n} = {tidy(names.get(n))}" for n in sorted(expr.names))
-    yield f"    computed as {expr.text}, with {values}"
+def values_of(expr: Expression, row: Row, own: Indicator | None = None) -> str:
+    """The values an expression read, from the row's columns (an indicator's own `actual`,
+    `target`… in a custom score are its columns)."""
+
+    def column(name: str) -> str:
+        if own is not None and name in OWN:
+            return f"{own.id}.{name}"
+        return RESULT_COLUMNS.get(name, name)
+
+    return ", ".join(f"{n} = {tidy(row.get(column(n)))}" for n in sorted(expr.names))
 
 
-def indicator_lines(run: Run, row: Row, scored: Scored) -> Iterator[str]:
-    ind = scored.indicator
-    yield f"{ind.name} ({ind.id}) — weight {tidy(ind.weight)}"
-    yield f"  actual      {tidy(scored.actual)}"
+def percent(rate: Any) -> str:
+    return f"{tidy(Decimal(rate) * 100)}%"
+
+
+def aggregations_of(run: Run, ind: Indicator) -> list[tuple[str, Aggregation]]:
     if isinstance(ind.actual, Aggregation):
-        yield from record_lines(run, ind.actual, row)
-    else:
-        yield from expression_lines(ind.actual, row.names())
-        for name in sorted(n for n in ind.actual.names if n in run.ruleset.metrics):
+        return [("", ind.actual)]
+    metrics = run.ruleset.metrics
+    return [(n, metrics[n].aggregation) for n in sorted(ind.actual.names) if n in metrics]
+
+
+def indicator_lines(run: Run, ind: Indicator, row: Row) -> Iterator[str]:
+    def col(part: str) -> Any:
+        return row.get(f"{ind.id}.{part}")
+
+    yield f"{ind.name} ({ind.id}) — weight {tidy(ind.weight)}"
+    yield f"  actual      {tidy(col('actual'))}"
+    if isinstance(ind.actual, Expression):
+        yield f"    computed as {ind.actual.text}, with {values_of(ind.actual, row)}"
+    for name, agg in aggregations_of(run, ind):
+        if name:
             yield f"    {name}:"
-            yield from record_lines(run, run.ruleset.metrics[name].aggregation, row)
-    target = scored.target
-    yield f"  target      {tidy(target.value) if target else 'none'}" + (
-        f" — {target.how}" if target else ""
+        records = counted_records(run.store, agg, row["subject"], _period(run, row))
+        yield from record_lines(records, agg)
+    how = row.get(target_how_column(ind.id))
+    yield f"  target      {tidy(col('target')) if col('target') is not None else 'none'}" + (
+        f" — {how}" if how else ""
     )
-    yield f"  attainment  {tidy(scored.attainment)}" + _attainment_formula(scored)
-    yield f"  score       {scored.formula}"
-    for warning in scored.warnings:
-        yield f"  warning     {warning}"
+    yield f"  attainment  {tidy(col('attainment'))}" + attainment_formula(ind, row)
+    yield f"  score       {score_formula(ind, row)}"
 
 
-def _attainment_formula(scored: Scored) -> str:
-    if scored.attainment is None or scored.target is None:
+def attainment_formula(ind: Indicator, row: Row) -> str:
+    actual, target = row.get(f"{ind.id}.actual"), row.get(f"{ind.id}.target")
+    if row.get(f"{ind.id}.attainment") is None:
         return ""
-    ind = scored.indicator
     if ind.levels:
-        a, t = ind.levels[str(scored.actual)], ind.levels[str(scored.target.value)]
-        return f" = level({scored.actual}) / level({scored.target.value}) = {tidy(a)} / {tidy(t)}"
+        return f" = level({actual}) / level({target})"
     if ind.better == "lower":
-        values = f"{tidy(scored.target.value)} / {tidy(scored.actual)}"
-        return f" = target / actual (lower is better) = {values}"
-    return f" = actual / target = {tidy(scored.actual)} / {tidy(scored.target.value)}"
+        return f" = target / actual (lower is better) = {tidy(target)} / {tidy(actual)}"
+    return f" = actual / target = {tidy(actual)} / {tidy(actual and target)}"
+
+
+def score_formula(ind: Indicator, row: Row) -> str:
+    score, raw = row.get(f"{ind.id}.score"), row.get(f"{ind.id}.raw_score")
+    if row.get(f"{ind.id}.actual") is None:
+        return "no data, scored 0"
+    if ind.score is not None:
+        text = f"{ind.score.text} ({values_of(ind.score, row, ind)})"
+    elif row.get(f"{ind.id}.attainment") is None:
+        return "no attainment: no score, counted as 0"
+    else:
+        text = f"weight × attainment = {tidy(ind.weight)} × {tidy(row[f'{ind.id}.attainment'])}"
+        if ind.cap is not None:
+            text += f", at most weight × cap = {tidy(ind.weight)} × {tidy(ind.cap)}"
+    if raw is None:
+        return f"{text}: no score, counted as 0"
+    return f"{text} = {tidy(score)}"
 
 
 def grade_lines(run: Run, row: Row) -> Iterator[str]:
-    parts = " + ".join(
-        tidy(s.score)
-        for s in sorted(row.scored, key=lambda s: run.ruleset.indicators.index(s.indicator))
-    )
-    yield f"total  {tidy(row.total)} = {parts}"
-    grades = run.ruleset.grades
-    grade = grade_of(row.total, grades)
-    if grade is None:
+    ruleset = run.ruleset
+    parts = " + ".join(tidy(row[f"{i.id}.score"]) for i in ruleset.indicators)
+    yield f"total  {tidy(row[TOTAL])} = {parts or '0'}"
+    grade = row.get(GRADE)
+    band = next((g for g in ruleset.grades if g.grade == grade), None)
+    if band is None:
         yield "grade  none: the total reaches no band"
-        return
-    yield (
-        f"grade  {grade.grade}{' ' + grade.name if grade.name else ''}: "
-        f"{tidy(row.total)} ≥ {tidy(grade.min)}, the first band the total reaches"
-    )
-    above = _band_above(grades, grade)
-    if above is not None:
+    else:
+        name = f" {band.name}" if band.name else ""
         yield (
-            f"       next band {above.grade} at {tidy(above.min)}: "
-            f"{tidy(above.min - row.total)} more points"
+            f"grade  {band.grade}{name}: {tidy(row[TOTAL])} ≥ {tidy(band.min)}, "
+            "the first band the total reaches"
+        )
+    above = row.get(NEXT_BAND)
+    if above is not None:
+        minimum = next(g.min for g in ruleset.grades if g.grade == above)
+        yield (
+            f"       next band {above} at {tidy(minimum)}: {tidy(row[TO_NEXT_BAND])} more points"
         )
 
 
-def incentive_lines(run: Run, row: Row) -> Iterator[str]:
-    if not row.lines:
+def money(value: Any, ruleset: Ruleset) -> str:
+    sign = CURRENCY_SIGNS.get(ruleset.currency, ruleset.currency + " ")
+    return f"{sign}{Decimal(value):,.2f}"
+
+
+def work(row: Row, inc: Incentive, part: str) -> Any:
+    return row.get(working_column(inc.id, part))
+
+
+def tier_lines(run: Run, inc: Incentive, row: Row) -> Iterator[str]:
+    tiers = inc.tiers
+    assert tiers is not None and inc.base is not None
+    on, base = work(row, inc, "on"), work(row, inc, "base")
+    yield f"on = {tiers.on.text} = {tidy(on)}; base = {inc.base.text} = {tidy(base)}"
+    if on is None or base is None:
+        return
+    if tiers.mode == "flat":
+        rate = work(row, inc, "rate")
+        reached = f"the reached tier's {percent(rate)}"
+        yield f"flat: the whole base earns {reached}: {tidy(base)} × {tidy(rate)}"
+    else:
+        for index, (low, rate) in enumerate(tiers.rates):
+            size_part, amount_part = slice_parts(index)
+            size = work(row, inc, size_part)
+            if not size:
+                continue
+            high = upper(tiers.rates, index)
+            yield (
+                f"slice {tidy(low)}–{'∞' if high is None else tidy(high)}: {tidy(size)} at "
+                f"{percent(rate)} = {tidy(rate)} × {tidy(base)} × {tidy(size)} / {tidy(on)} = "
+                f"{tidy(work(row, inc, amount_part))}"
+            )
+    yield next_tier_text(run, inc, row)
+
+
+def next_tier_text(run: Run, inc: Incentive, row: Row) -> str:
+    gap, rate = work(row, inc, "next_gap"), work(row, inc, "next_rate")
+    assert inc.tiers is not None
+    if gap is None:
+        return "already in the top tier"
+    node = inc.tiers.on.node
+    attr = getattr(node, "attr", None)
+    owner = getattr(getattr(node, "value", None), "id", None)
+    ind = next((i for i in run.ruleset.indicators if i.id == owner), None)
+    if ind is not None and attr in ("actual", "attainment"):
+        more = gap if attr == "actual" else work(row, inc, "next_actual_gap")
+        if more is not None:
+            shown = money(more, run.ruleset) if ind.unit == "money" else tidy(more)
+            return f"{shown} more {ind.name} reaches the {percent(rate)} tier"
+    return f"{inc.tiers.on.text} must rise by {tidy(gap)} to reach the {percent(rate)} tier"
+
+
+def kind_lines(run: Run, inc: Incentive, row: Row) -> Iterator[str]:
+    if inc.tiers is not None and inc.tiers.per == "record":
+        summed = tidy(work(row, inc, "raw"))
+        yield f"per record: each record's tiers applied on its own, summed = {summed}"
+    elif inc.tiers is not None:
+        yield from tier_lines(run, inc, row)
+    elif inc.curve is not None:
+        on, y = work(row, inc, "on"), work(row, inc, "y")
+        amount = f"{inc.curve.amount.text} = {tidy(work(row, inc, 'amount'))}"
+        yield f"curve at {inc.curve.on.text} = {tidy(on)}: y = {tidy(y)}; amount {amount}"
+    elif inc.by_grade is not None:
+        listed = "" if str(row.get(GRADE)) in inc.by_grade else " (this grade is not listed)"
+        yield f"grade {row.get(GRADE)}: {tidy(work(row, inc, 'raw'))}{listed}"
+    if inc.honor is not None:
+        won = "among" if row.get(honored_column(inc.id)) else "not among"
+        yield f"{won} the top {inc.honor.top} by {inc.honor.rank_by.text}"
+    if inc.amount is not None:
+        yield f"amount = {inc.amount.text} = {tidy(work(row, inc, 'amount'))}"
+
+
+def modifier_lines(inc: Incentive, row: Row) -> Iterator[str]:
+    if inc.multiplier is not None:
+        yield (
+            f"× multiplier {inc.multiplier.text} = {tidy(work(row, inc, 'factor'))}: "
+            f"{tidy(work(row, inc, 'multiplied'))}"
+        )
+    if inc.minimum is not None:
+        yield f"at least the minimum {tidy(inc.minimum)}: {tidy(work(row, inc, 'floored'))}"
+    if inc.cap is not None:
+        yield f"at most the cap {tidy(inc.cap)}: {tidy(work(row, inc, 'capped'))}"
+
+
+def incentive_lines(run: Run, inc: Incentive, row: Row, places: int) -> Iterator[str]:
+    amount = row[line_column(inc.id)]
+    yield f"{inc.name} ({inc.id})  {amount:.{places}f}"
+    if inc.gate is not None:
+        holds = "holds" if work(row, inc, "gate") else "does not hold, so this line pays 0"
+        yield f"    gate {inc.gate.text} {holds} ({values_of(inc.gate, row)})"
+        if not work(row, inc, "gate"):
+            return
+    for text in [*kind_lines(run, inc, row), *modifier_lines(inc, row)]:
+        yield f"    {text}"
+    yield f"    = {tidy(work(row, inc, 'unrounded'))}, rounded half-up to {amount:.{places}f}"
+
+
+def payout_lines(run: Run, row: Row, result: Row) -> Iterator[str]:
+    incentives = run.ruleset.incentives
+    if not incentives:
         return
     places = run.results.money_places
     yield ""
-    for line in row.lines:
-        inc = line.incentive
-        yield f"{inc.name} ({inc.id})  {line.amount:.{places}f}"
-        for step in line.working:
-            yield f"    {step}"
-    parts = " + ".join(f"{line.amount:.{places}f}" for line in row.lines)
-    yield f"payout  {row.payout:.{places}f} = {parts}"
-    if row.honors:
-        yield "honors  " + ", ".join(row.honors)
+    for inc in incentives:
+        yield from incentive_lines(run, inc, row, places)
+    parts = " + ".join(f"{row[line_column(i.id)]:.{places}f}" for i in incentives)
+    yield f"payout  {result['payout']} = {parts}"
+    honors = [i.name for i in incentives if i.honor is not None and row.get(shown_column(i.id))]
+    if honors:
+        yield "honors  " + ", ".join(honors)
 
 
-def _band_above(grades: tuple[Grade, ...], grade: Grade) -> Grade | None:
-    index = grades.index(grade)
-    return grades[index - 1] if index > 0 else None
-
-
-def explain_row(run: Run, row: Row) -> Iterator[str]:
-    groups = ", ".join(f"{k} {v}" for k, v in row.subject.groups.items())
-    yield f"{row.subject.name} ({row.subject.id}) · {row.period.id}" + (
-        f" · {groups}" if groups else ""
+def explain_row(run: Run, row: Row, result: Row) -> Iterator[str]:
+    groups = ", ".join(
+        f"{g} {row[group_column(g)]}" for g in run.ruleset.subjects.groups if row[group_column(g)]
     )
+    yield f"{row[NAME]} ({row['subject']}) · {row[PERIOD]}" + (f" · {groups}" if groups else "")
     yield ""
-    for scored in sorted(row.scored, key=lambda s: run.ruleset.indicators.index(s.indicator)):
-        yield from indicator_lines(run, row, scored)
+    for ind in run.ruleset.indicators:
+        yield from indicator_lines(run, ind, row)
         yield ""
+    for warning in result.get("warnings") or []:
+        yield f"warning  {warning}"
     yield from grade_lines(run, row)
-    if row.ranks:
-        yield "ranks  " + ", ".join(f"{g} {r}" for g, r in row.ranks.items())
-    yield from incentive_lines(run, row)
-    for message in row.feedback:
+    ranks = [f"{g} {row[rank_column(g)]}" for g in run.ruleset.subjects.groups]
+    if ranks:
+        yield "ranks  " + ", ".join(ranks)
+    yield from payout_lines(run, row, result)
+    for message in result.get("feedback") or []:
         yield f"feedback  {message}"
+
+
+def result_rows(table: ResultTable, subject: str) -> list[dict[str, Any]]:
+    """The subject's result rows exactly as `run -o json:-` writes them, parsed."""
+    texts = _row_texts(table, subject)
+    return [json.loads(text, parse_float=Decimal) for text in texts]
 
 
 def explain(run: Run, subject: str) -> list[str]:
     """The explanation of every selected period for one subject, as lines of text."""
-    rows = [r for r in run.rows if r.subject.id == subject]
-    if not rows:
-        ids = sorted({r.subject.id for r in run.rows})
-        raise KpiEngineError(f"there is no subject '{subject}'{did_you_mean(subject, ids)}")
+    rows = _rows(run, subject)
+    results = result_rows(run.evaluation.table, subject)
     lines: list[str] = []
-    for row in rows:
-        lines.extend(explain_row(run, row))
+    for row, result in zip(_with_keys(rows), results, strict=True):
+        lines.extend(explain_row(run, row, result))
         lines.append("")
     return lines
+
+
+def _with_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**r, "subject": r[SUBJECT], "period": r[PERIOD]} for r in rows]
+
+
+def derivation(run: Run, row: Row) -> dict[str, Any]:
+    """The working of one result row, as JSON values (numbers as exact text)."""
+    return {
+        "indicators": {i.id: indicator_derivation(run, i, row) for i in run.ruleset.indicators},
+        "total": _json(row[TOTAL]),
+        "grade": {"grade": row.get(GRADE), "name": row.get(GRADE_NAME)}
+        | {"next_band": row.get(NEXT_BAND), "to_next_band": _json(row.get(TO_NEXT_BAND))},
+        "incentives": {i.id: incentive_derivation(i, row) for i in run.ruleset.incentives},
+    }
+
+
+def indicator_derivation(run: Run, ind: Indicator, row: Row) -> dict[str, Any]:
+    parts = ("actual", "target", "attainment", "weight", "raw_score", "score")
+    found = {p: _json(row.get(f"{ind.id}.{p}")) for p in parts}
+    found["target_how"] = row.get(target_how_column(ind.id))
+    found["records"] = {
+        name or ind.id: counted_records(run.store, agg, row["subject"], _period(run, row)).count
+        for name, agg in aggregations_of(run, ind)
+    }
+    found["score_formula"] = score_formula(ind, row)
+    return found
+
+
+def incentive_derivation(inc: Incentive, row: Row) -> dict[str, Any]:
+    prefix = working_column(inc.id, "")
+    steps = {k[len(prefix) :]: _json(v) for k, v in row.items() if k.startswith(prefix)}
+    return {"amount": _json(row[line_column(inc.id)]), "steps": steps}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return tidy(value)
+    return value
+
+
+def explain_json(run: Run, subject: str) -> str:
+    """Each period's result row, exactly as `run -o json:-` writes it, with `derivation`."""
+    rows = _with_keys(_rows(run, subject))
+    texts = _row_texts(run.evaluation.table, subject)
+    items = []
+    for row, text in zip(rows, texts, strict=True):
+        extra = json.dumps(derivation(run, row), ensure_ascii=False, sort_keys=True)
+        items.append(text[:-1] + ',"derivation":' + extra + "}")
+    return "[\n" + ",\n".join(items) + "\n]"
+
+
+def _row_texts(table: ResultTable, subject: str) -> list[str]:
+    subjects = table.subjects.filter(pc.equal(table.subjects.column("subject"), subject))
+    one = ResultTable(table.layout, table.money_places, subjects, table.groups.slice(0, 0))
+    return b"\x00".join(one.result_json("\x00")).decode("utf-8").split("\x00")

@@ -19,11 +19,13 @@ from rich.text import Text
 
 from kpiengine.data.store import Store, fetch_source, make_source
 from kpiengine.errors import KpiEngineError
+from kpiengine.names import RECORD
 from kpiengine.plan.fieldtypes import record_dates, required_fields
 from kpiengine.plan.periods import calendar_periods
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
 from kpiengine.plugins import Registry
 from kpiengine.source import FieldType, Source
+from kpiengine.sql import ident
 from kpiengine.suggest import did_you_mean
 
 DEFAULT_LIMIT = 10
@@ -88,7 +90,8 @@ def preview_source(
         fetch_source(store, source, spec, wanted, calendar_span(ruleset), dates=dates)
         view = store.view(spec.id)
         cursor = store.con.execute(
-            f"SELECT * EXCLUDE (__row) FROM {view} ORDER BY __row LIMIT ?", [limit]
+            f"SELECT * EXCLUDE ({ident(RECORD)}) FROM {view} ORDER BY {ident(RECORD)} LIMIT ?",
+            [limit],
         )
         columns = tuple(str(d[0]) for d in cursor.description)
         rows = tuple(tuple(r) for r in cursor.fetchall())

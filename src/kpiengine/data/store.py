@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -14,15 +14,13 @@ import pyarrow as pa
 from kpiengine.data.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.data.refresh import updater, watermark_now, with_id
 from kpiengine.errors import SourceError
+from kpiengine.names import RECORD, SOURCE_ROW
 from kpiengine.plan.envvars import resolve
 from kpiengine.plan.fieldtypes import record_dates
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
 from kpiengine.plugins import Registry
 from kpiengine.source import FetchRequest, FieldType, Source
 from kpiengine.sql import ident
-
-ROW = "__kpiengine_row"
-"""The column holding each record's position in what the source delivered."""
 
 NUMBER_SQL = "DECIMAL(38, 6)"
 SQL_TYPES: dict[FieldType, str] = {
@@ -41,10 +39,15 @@ class Store:
     con: duckdb.DuckDBPyConnection
     notes: list[str] = field(default_factory=list)
     fields: dict[str, dict[str, FieldType]] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
 
     @staticmethod
     def view(source_id: str) -> str:
         return ident(f"src_{source_id}")
+
+    def locate(self, source_id: str, positions: Sequence[int]) -> list[str]:
+        """Where records are (by their `RECORD` positions), in the source's own terms."""
+        return self.sources[source_id].locate(positions)
 
     def close(self) -> None:
         """Free the fetched records (the run's results no longer need them)."""
@@ -145,15 +148,15 @@ def _read_in_place(
 
 
 def _numbered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
-    """The records with `__row`, their position (made by DuckDB: no Python int per record)."""
+    """The records with `RECORD`, their position (made by DuckDB: no Python int per record)."""
     rows = con.sql(f"SELECT range FROM range({table.num_rows})").to_arrow_table()
-    return table.append_column(ROW, rows.column(0))
+    return table.append_column(SOURCE_ROW, rows.column(0))
 
 
 def store_records(
     store: Store, spec: SourceSpec, wanted: Mapping[str, FieldType], table: pa.Table
 ) -> None:
-    """`src_<id>`: the records in engine names and types, with `__row`.
+    """`src_<id>`: the records in engine names and types, with `RECORD` (their position).
 
     Records that arrive in the engine's types, or in types that widen to them, are read where
     they are, through a view of the Arrow table (no copy); others — text to parse — are
@@ -163,13 +166,15 @@ def store_records(
     if _read_in_place(store.con, raw, spec, wanted):
         store.con.unregister(raw)
         store.con.register(raw, _numbered(store.con, table))
-        select = _view_sql(spec, wanted, table, f"{ident(ROW)} AS __row")
+        select = _view_sql(spec, wanted, table, f"{ident(SOURCE_ROW)} AS {ident(RECORD)}")
         store.con.execute(f"CREATE VIEW {store.view(spec.id)} AS {select}")
         return
     data = ident(f"data_{spec.id}")
     store.con.execute(f"CREATE TABLE {data} AS {_view_sql(spec, wanted, table)}")
     # File order, for `last` ties and explain: the table's row ids, without a window sort.
-    store.con.execute(f"CREATE VIEW {store.view(spec.id)} AS SELECT *, rowid AS __row FROM {data}")
+    store.con.execute(
+        f"CREATE VIEW {store.view(spec.id)} AS SELECT *, rowid AS {ident(RECORD)} FROM {data}"
+    )
     store.con.unregister(raw)
 
 
@@ -189,6 +194,7 @@ def fetch_source(
     except duckdb.Error as exc:
         raise SourceError(f"source '{spec.id}' (plugin '{spec.plugin}'): {exc}") from exc
     store.fields[spec.id] = dict(wanted)
+    store.sources[spec.id] = source
     store.notes.extend(fetched.notes)
 
 

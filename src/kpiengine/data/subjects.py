@@ -7,6 +7,7 @@ from datetime import date
 
 from kpiengine.data.store import Store
 from kpiengine.errors import SourceError
+from kpiengine.names import RECORD
 from kpiengine.plan.ruleset import Subjects
 from kpiengine.sql import ident
 
@@ -24,7 +25,9 @@ def load_subjects(store: Store, config: Subjects) -> list[Subject]:
     columns = [config.id, config.name or config.id, *config.groups]
     select = ", ".join(ident(c) for c in columns)
     start = ident(config.start) if config.start else "NULL"
-    rows = store.query(f"SELECT {select}, {start} FROM {store.view(config.source)} ORDER BY __row")
+    rows = store.query(
+        f"SELECT {select}, {start} FROM {store.view(config.source)} ORDER BY {ident(RECORD)}"
+    )
     subjects: dict[str, Subject] = {}
     for row in rows:
         sid = str(row[0] or "").strip()

@@ -7,6 +7,6 @@ result columns; `explain` reads the same columns, and the working columns beside
 
 from __future__ import annotations
 
-from kpiengine.evaluate.plan import evaluate_columnar
+from kpiengine.evaluate.plan import Evaluation, evaluate_columnar
 
-__all__ = ["evaluate_columnar"]
+__all__ = ["Evaluation", "evaluate_columnar"]

@@ -1,47 +1,39 @@
-"""A run: fetch sources, aggregate on DuckDB, score each subject × period, rank, give feedback."""
+"""A run: fetch the sources, evaluate the plan on DuckDB, and hand over the results."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 
-from kpiengine.aggregate import Values, run_aggregations
 from kpiengine.data.store import Store, open_store
 from kpiengine.data.subjects import Subject, load_subjects
 from kpiengine.errors import KpiEngineError
-from kpiengine.evaluate import evaluate_columnar
-from kpiengine.group_results import attach_group_names, group_rows, register_members
-from kpiengine.honors import honored
+from kpiengine.evaluate.aggregations import all_aggregations
+from kpiengine.evaluate.plan import Evaluation, evaluate_columnar
 from kpiengine.money import minor_units
-from kpiengine.payouts import evaluate_line
 from kpiengine.phases import phase
 from kpiengine.plan.fieldtypes import required_fields
 from kpiengine.plan.periods import Period, calendar_periods
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.plugins import Registry
-from kpiengine.ranking import ranks_within
-from kpiengine.results import ResultTable
-from kpiengine.results.model import GroupResult, IndicatorResult, Results, SubjectResult
+from kpiengine.results.model import Results
 from kpiengine.results.objects import lazy_groups, lazy_subjects
-from kpiengine.rows import GroupRow, Row, all_aggregations, metric_values
-from kpiengine.scoring import Scored, compared, grade_of, score_indicators, total_of
 from kpiengine.suggest import did_you_mean
-from kpiengine.targets import TargetTable, load_target_rows, resolve_target
 
 
 @dataclass
 class Run:
-    """Everything a run worked out: the results, and the store and rows `explain` reads."""
+    """Everything a run worked out: the results, and (traced) the store and frames `explain`
+    reads the working from."""
 
     ruleset: Ruleset
     periods: tuple[Period, ...]
     store: Store
-    rows: list[Row]
     results: Results
     notes: list[str]
+    evaluation: Evaluation
 
 
 def select_periods(ruleset: Ruleset, wanted: Sequence[str]) -> tuple[Period, ...]:
@@ -56,113 +48,6 @@ def select_periods(ruleset: Ruleset, wanted: Sequence[str]) -> tuple[Period, ...
                 f"(periods: {', '.join(ids)})"
             )
     return tuple(p for p in periods if p.id in wanted)
-
-
-def make_row(
-    ruleset: Ruleset,
-    subject: Subject,
-    period: Period,
-    values: Values,
-    targets: TargetTable,
-    periods: Sequence[Period],
-) -> Row:
-    cell = values.get((subject.id, period.id), {})
-    metrics = metric_values(ruleset, cell)
-
-    def target_of(ind: Any) -> Any:
-        return resolve_target(
-            ind, subject.id, period, targets, periods, ruleset.targets, subject.start
-        )
-
-    scored = score_indicators(ruleset, cell, metrics, target_of, period.id)
-    total = total_of(scored)
-    return Row(subject, period, metrics, scored, total, cell)
-
-
-def add_ranks(ruleset: Ruleset, rows: list[Row]) -> None:
-    totals = {r.key: compared(r.total) for r in rows}
-    for group in ruleset.subjects.groups:
-        group_of = {r.key: f"{r.period.id}\x00{r.subject.groups.get(group, '')}" for r in rows}
-        ranks = ranks_within([r.key for r in rows], totals, group_of)
-        for row in rows:
-            row.ranks[group] = ranks[row.key]
-
-
-def add_incentives(ruleset: Ruleset, rows: list[Row]) -> None:
-    """Honors first (they rank everyone), then every incentive line of every row."""
-    by_key = {r.key: r for r in rows}
-    names = {r.key: r.result_names(ruleset) for r in rows}
-    places = minor_units(ruleset.currency)
-    for inc in ruleset.incentives:
-        chosen: set[tuple[str, str]] = set()
-        if inc.honor is not None:
-            pool = ((r.key, r.period.id, r.subject.groups) for r in rows)
-            chosen = honored(inc.honor, pool, names.__getitem__)
-        for key, row in by_key.items():
-            line = evaluate_line(inc, names[key], row.values, key in chosen, ruleset, places)
-            row.lines.append(line)
-            if key in chosen and line.applies:  # a failed gate withholds the title too
-                row.honors.append(inc.name)
-
-
-def add_feedback(ruleset: Ruleset, row: Row) -> None:
-    names = row.result_names(ruleset)
-    for item in ruleset.feedback:
-        if item.when.evaluate(names) is True:
-            row.feedback.append(item.message.render(names))
-
-
-def indicator_results(ruleset: Ruleset, scored: list[Scored]) -> dict[str, IndicatorResult]:
-    return {
-        s.indicator.id: IndicatorResult(
-            id=s.indicator.id,
-            name=s.indicator.name,
-            unit=s.indicator.unit,
-            actual=s.actual,
-            target=s.target.value if s.target else None,
-            attainment=s.attainment,
-            score=s.score,
-            weight=s.indicator.weight,
-        )
-        for s in sorted(scored, key=lambda s: ruleset.indicators.index(s.indicator))
-    }
-
-
-def group_result(ruleset: Ruleset, row: GroupRow) -> GroupResult:
-    grade = grade_of(row.total, ruleset.grades)
-    return GroupResult(
-        group=row.group,
-        value=row.value,
-        period=row.period.id,
-        members=tuple(m.subject.id for m in row.members),
-        indicators=indicator_results(ruleset, row.scored),
-        metrics=row.metrics,
-        total=row.total,
-        grade=grade.grade if grade else None,
-        warnings=tuple(w for s in row.scored for w in s.warnings),
-    )
-
-
-def to_result(ruleset: Ruleset, row: Row) -> SubjectResult:
-    grade = grade_of(row.total, ruleset.grades)
-    indicators = indicator_results(ruleset, row.scored)
-    return SubjectResult(
-        subject=row.subject.id,
-        name=row.subject.name,
-        period=row.period.id,
-        groups=row.subject.groups,
-        indicators=indicators,
-        metrics=row.metrics,
-        total=row.total,
-        grade=grade.grade if grade else None,
-        grade_name=grade.name if grade else None,
-        ranks=row.ranks,
-        feedback=tuple(row.feedback),
-        incentives={line.incentive.id: line.amount for line in row.lines},
-        payout=row.payout,
-        honors=tuple(row.honors),
-        warnings=tuple(w for s in row.scored for w in s.warnings),
-    )
 
 
 def unmatched_owners(store: Store, ruleset: Ruleset, subjects: list[Subject]) -> list[str]:
@@ -180,36 +65,8 @@ def unmatched_owners(store: Store, ruleset: Ruleset, subjects: list[Subject]) ->
     return notes
 
 
-def traced_rows(
-    ruleset: Ruleset,
-    store: Store,
-    subjects: list[Subject],
-    periods: Sequence[Period],
-    all_periods: Sequence[Period],
-) -> tuple[list[Row], list[GroupRow]]:
-    """The row evaluator: one subject at a time, keeping the working `explain` shows."""
-    values = run_aggregations(store, all_aggregations(ruleset), ruleset.calendar.frequency, periods)
-    targets = load_target_rows(store, ruleset.targets.source) if ruleset.targets.source else {}
-    rows = [
-        make_row(ruleset, s, p, values, targets, all_periods) for p in periods for s in subjects
-    ]
-    add_ranks(ruleset, rows)
-    register_members(store, subjects, ruleset.subjects.groups)
-    groups = group_rows(ruleset, store, rows, periods)
-    attach_group_names(rows, groups)
-    add_incentives(ruleset, rows)
-    for row in rows:
-        add_feedback(ruleset, row)
-    return rows, groups
-
-
-def make_results(
-    ruleset: Ruleset,
-    periods: Sequence[Period],
-    rows: Sequence[SubjectResult],
-    groups: Sequence[GroupResult],
-    table: ResultTable | None = None,
-) -> Results:
+def make_results(ruleset: Ruleset, periods: Sequence[Period], evaluation: Evaluation) -> Results:
+    table = evaluation.table
     return Results(
         ruleset_name=ruleset.name,
         ruleset_sha256=ruleset.sha256,
@@ -217,8 +74,8 @@ def make_results(
         currency=ruleset.currency,
         money_places=minor_units(ruleset.currency),
         periods=tuple(p.id for p in periods),
-        rows=rows,
-        groups=groups,
+        rows=lazy_subjects(table),
+        groups=lazy_groups(table),
         table=table,
     )
 
@@ -229,9 +86,10 @@ def _columnar(
     subjects: list[Subject],
     periods: Sequence[Period],
     all_periods: Sequence[Period],
-) -> ResultTable:
+    trace: bool,
+) -> Evaluation:
     try:
-        return evaluate_columnar(ruleset, store, subjects, periods, all_periods)
+        return evaluate_columnar(ruleset, store, subjects, periods, all_periods, trace=trace)
     except duckdb.ConversionException as exc:  # a record's value, not the engine: say which
         detail = str(exc).splitlines()[0].removeprefix("Conversion Error: ")
         raise KpiEngineError(
@@ -244,8 +102,8 @@ def evaluate(
 ) -> Run:
     """Run the plan; raises KpiEngineError with a clear message on any user-facing failure.
 
-    The results come from the columnar evaluator; with `trace` (for `explain`) from the row
-    evaluator, which also keeps each row's working.
+    Everything is computed by the one columnar plan; with `trace` (for `explain`) its frames
+    also keep the working of each number.
     """
     periods = select_periods(ruleset, period_ids)
     all_periods = calendar_periods(ruleset.calendar)
@@ -253,17 +111,8 @@ def evaluate(
     with phase("reading the sources"):
         store = open_store(ruleset, registry, required_fields(ruleset), span)
         subjects = load_subjects(store, ruleset.subjects)
-    rows: list[Row] = []
     with phase(f"scoring {len(subjects):,} people × {len(periods)} periods"):
-        if trace:
-            rows, groups = traced_rows(ruleset, store, subjects, periods, all_periods)
-            people = [to_result(ruleset, r) for r in rows]
-            results = make_results(
-                ruleset, periods, people, [group_result(ruleset, g) for g in groups]
-            )
-        else:
-            table = _columnar(ruleset, store, subjects, periods, all_periods)
-            lazy = lazy_subjects(table), lazy_groups(table)
-            results = make_results(ruleset, periods, *lazy, table)
+        evaluation = _columnar(ruleset, store, subjects, periods, all_periods, trace)
+        results = make_results(ruleset, periods, evaluation)
     notes = [*store.notes, *unmatched_owners(store, ruleset, subjects)]
-    return Run(ruleset, periods, store, rows, results, notes)
+    return Run(ruleset, periods, store, results, notes, evaluation)

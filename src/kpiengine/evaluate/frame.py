@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from kpiengine.names import GRADE, TOTAL
 from kpiengine.sql import ident
 
 CHUNK_ROWS = 8_192
@@ -49,9 +50,14 @@ def exact_share(value: str, num: str, den: str) -> str:
     )
 
 
+RESULT_COLUMNS = {"total": TOTAL, "grade": GRADE}
+"""The result-level names an expression may read, and the engine columns that hold them."""
+
+
 def column(name: str) -> str:
-    """The SQL for a name an expression reads: every name is a column of the frame."""
-    return ident(name)
+    """The SQL for a name an expression reads: every name is a column of the frame (`total` and
+    `grade` under the engine's own names)."""
+    return ident(RESULT_COLUMNS.get(name, name))
 
 
 @dataclass

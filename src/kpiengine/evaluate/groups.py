@@ -6,25 +6,46 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kpiengine.data.store import Store
+from kpiengine.evaluate.aggregations import all_aggregations
 from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.measures import add_measures, join_aggregations
 from kpiengine.evaluate.scores import score_frame
-from kpiengine.evaluate.spine import MONTHS, PEND, PERIOD, PIDX, PSTART, SUBJECT, group_column
+from kpiengine.names import (
+    GROUP,
+    MEMBER_IDS,
+    MONTHS,
+    PEND,
+    PERIOD,
+    PIDX,
+    PSTART,
+    SUBJECT,
+    VALUE,
+    group_column,
+    group_prefix,
+)
 from kpiengine.plan.periods import Period
 from kpiengine.plan.ruleset import Ruleset
-from kpiengine.rows import all_aggregations
 from kpiengine.sql import ident
 
-GROUP, VALUE, MEMBERS = "__gname", "__gvalue", "__member_ids"
+_SUBJECT = ident(SUBJECT)
+_PERIOD = ident(PERIOD)
+_PIDX = ident(PIDX)
+_PSTART = ident(PSTART)
+_PEND = ident(PEND)
+_MONTHS = ident(MONTHS)
+_VALUE = ident(VALUE)
+_GROUP = ident(GROUP)
+_MEMBER_IDS = ident(MEMBER_IDS)
+
 FIELDS = ("actual", "target", "attainment", "weight", "score")
 
 
 def group_spine_sql(people: str, group: str) -> str:
     g = ident(group_column(group))
     return (
-        f"SELECT ? AS {GROUP}, {g} AS {VALUE}, {PERIOD}, ANY_VALUE({PIDX}) AS {PIDX}, "
-        f"ANY_VALUE({PSTART}) AS {PSTART}, ANY_VALUE({PEND}) AS {PEND}, "
-        f"ANY_VALUE({MONTHS}) AS {MONTHS}, list({SUBJECT} ORDER BY {SUBJECT}) AS {MEMBERS} "
+        f"SELECT ? AS {_GROUP}, {g} AS {_VALUE}, {_PERIOD}, ANY_VALUE({_PIDX}) AS {_PIDX}, "
+        f"ANY_VALUE({_PSTART}) AS {_PSTART}, ANY_VALUE({_PEND}) AS {_PEND}, "
+        f"ANY_VALUE({_MONTHS}) AS {_MONTHS}, list({_SUBJECT} ORDER BY {_SUBJECT}) AS {_MEMBER_IDS} "
         f"FROM {people} WHERE {g} <> '' GROUP BY ALL"
     )
 
@@ -40,7 +61,7 @@ def member_targets_sql(people: str, ruleset: Ruleset, group: str) -> str:
             common = f"COUNT(DISTINCT {t}) = 1 AND COUNT({t}) = COUNT(*)"
             value = f"CASE WHEN {common} THEN ANY_VALUE({t}) END"
         columns.append(f"{value} AS {ident(f'{ind.id}.target')}")
-    return f"SELECT {g} AS {VALUE}, {PERIOD}, {', '.join(columns)} FROM {people} GROUP BY ALL"
+    return f"SELECT {g} AS {_VALUE}, {_PERIOD}, {', '.join(columns)} FROM {people} GROUP BY ALL"
 
 
 def group_frame(
@@ -52,7 +73,7 @@ def group_frame(
     periods: Sequence[Period],
 ) -> Frame:
     """One row per group value and period, scored like a person."""
-    frame = Frame(people.con, f"__group{number}")
+    frame = Frame(people.con, group_prefix(number))
     frame.start(group_spine_sql(people.table, group), [group])
     aggs = all_aggregations(ruleset)
     join_aggregations(frame, store, ruleset, aggs, periods, VALUE, group, people.prefix)
@@ -63,7 +84,7 @@ def group_frame(
     )
     frame.add(
         {f"{i.id}.target": f"m.{ident(f'{i.id}.target')}" for i in ruleset.indicators},
-        f"LEFT JOIN {targets} AS m ON m.{VALUE} = t.{VALUE} AND m.{PERIOD} = t.{PERIOD}",
+        f"LEFT JOIN {targets} AS m ON m.{_VALUE} = t.{_VALUE} AND m.{_PERIOD} = t.{_PERIOD}",
     )
     score_frame(frame, ruleset)
     frame.materialize()
@@ -79,5 +100,5 @@ def join_group_names(people: Frame, group: Frame, ruleset: Ruleset, name: str) -
         for f in FIELDS
         if f"{name}.{i.id}.{f}" in ruleset.names_read
     }
-    on = f"gr.{VALUE} = t.{ident(group_column(name))} AND gr.{PERIOD} = t.{PERIOD}"
+    on = f"gr.{_VALUE} = t.{ident(group_column(name))} AND gr.{_PERIOD} = t.{_PERIOD}"
     people.add(columns, f"LEFT JOIN {group.table} AS gr ON {on}")

@@ -7,27 +7,26 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from kpiengine.evaluate.frame import Frame, exact_constant, exact_divide
-from kpiengine.evaluate.measures import agg_column
-from kpiengine.evaluate.record_tiers import record_payout
+from kpiengine.evaluate.record_tiers import record_payout, upper
 from kpiengine.evaluate.scores import expression_sql
-from kpiengine.evaluate.spine import PERIOD, SUBJECT, group_column
 from kpiengine.money import SETTLE_PLACES
+from kpiengine.names import (
+    GRADE,
+    PERIOD,
+    SUBJECT,
+    agg_column,
+    group_column,
+    honored_column,
+    line_column,
+    shown_column,
+)
 from kpiengine.plan.ruleset import Aggregation, Curve, Incentive, Rate, Tiers
 from kpiengine.sql import ident, literal
-from kpiengine.tiers import upper
 
 _d = exact_constant  # read often below: a constant as an exact decimal
 
 MONEY_PLACES = 8
 """Places a quotient of money keeps before the line is rounded to the minor unit."""
-
-
-def line_column(inc: Incentive) -> str:
-    return f"__line:{inc.id}"
-
-
-def honored_column(inc: Incentive) -> str:
-    return f"__honored:{inc.id}"
 
 
 def marginal_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
@@ -59,25 +58,29 @@ def tiers_sql(tiers: Tiers, base: str) -> str:
 
 
 def curve_sql(curve: Curve) -> str:
+    return f"COALESCE(({expression_sql(curve.amount)}) * {curve_point_sql(curve)}, 0)"
+
+
+def curve_point_sql(curve: Curve) -> str:
+    """The curve's y at x = `on`: linear between points, flat beyond the first and the last."""
     x = f"({expression_sql(curve.on)})"
     (x0, y0), (xn, yn) = curve.points[0], curve.points[-1]
     cases = [f"WHEN {x} <= {_d(x0)} THEN {_d(y0)}", f"WHEN {x} >= {_d(xn)} THEN {_d(yn)}"]
     for (xa, ya), (xb, yb) in zip(curve.points, curve.points[1:], strict=False):
         slope = exact_divide(f"({_d(yb - ya)}) * ({x} - {_d(xa)})", _d(xb - xa))
         cases.append(f"WHEN {x} <= {_d(xb)} THEN {_d(ya)} + {slope}")
-    y = f"(CASE {' '.join(cases)} END)"
-    return f"COALESCE(({expression_sql(curve.amount)}) * {y}, 0)"
+    return f"(CASE {' '.join(cases)} END)"
 
 
 def by_grade_sql(amounts: dict[str, Decimal] | None) -> str:
     cases = " ".join(f"WHEN {literal(g)} THEN {_d(v)}" for g, v in (amounts or {}).items())
-    return f"(CASE grade {cases} ELSE 0 END)" if cases else "0"
+    return f"(CASE {ident(GRADE)} {cases} ELSE 0 END)" if cases else "0"
 
 
 def rank_sql(inc: Incentive) -> str:
     """The rank by the honor's value within its period (and group), best first."""
     assert inc.honor is not None
-    partition = PERIOD
+    partition = ident(PERIOD)
     if inc.honor.within:
         partition += f", {ident(group_column(inc.honor.within))}"
     value = f"({expression_sql(inc.honor.rank_by)})"
@@ -101,18 +104,19 @@ def add_honored(frame: Frame, honors: Sequence[Incentive]) -> None:
         columns.append(f"{won} AS h{number}")
     frame.con.execute(
         f"CREATE OR REPLACE TABLE {table} AS "
-        f"SELECT {SUBJECT}, {PERIOD}, {', '.join(columns)} FROM {frame.table}"
+        f"SELECT {ident(SUBJECT)}, {ident(PERIOD)}, {', '.join(columns)} FROM {frame.table}"
     )
     frame.add(
-        {honored_column(inc): f"hn.h{number}" for number, inc in enumerate(honors)},
-        f"JOIN {table} AS hn ON hn.{SUBJECT} = t.{SUBJECT} AND hn.{PERIOD} = t.{PERIOD}",
+        {honored_column(inc.id): f"hn.h{number}" for number, inc in enumerate(honors)},
+        f"JOIN {table} AS hn ON hn.{ident(SUBJECT)} = t.{ident(SUBJECT)} "
+        f"AND hn.{ident(PERIOD)} = t.{ident(PERIOD)}",
     )
 
 
 def raw_sql(inc: Incentive) -> str:
     """What the line pays before its modifiers."""
     if inc.tiers is not None and inc.tiers.per == "record":
-        return f"COALESCE({ident(agg_column(_record(inc)))}, 0)"
+        return f"COALESCE({ident(agg_column(_record(inc).rule))}, 0)"
     if inc.tiers is not None and inc.base is not None:
         return tiers_sql(inc.tiers, expression_sql(inc.base))
     if inc.curve is not None:
@@ -121,7 +125,7 @@ def raw_sql(inc: Incentive) -> str:
         return by_grade_sql(dict(inc.by_grade))
     amount = f"COALESCE({expression_sql(inc.amount)}, 0)" if inc.amount is not None else "0"
     if inc.honor is not None:
-        return f"CASE WHEN {ident(honored_column(inc))} THEN {amount} ELSE 0 END"
+        return f"CASE WHEN {ident(honored_column(inc.id))} THEN {amount} ELSE 0 END"
     return amount
 
 
@@ -131,37 +135,47 @@ def _record(inc: Incentive) -> Aggregation:
     return found
 
 
-def line_sql(inc: Incentive, places: int) -> str:
-    gate = f"COALESCE({expression_sql(inc.gate)}, FALSE)" if inc.gate is not None else "TRUE"
+def _gate_sql(inc: Incentive) -> str:
+    return f"COALESCE({expression_sql(inc.gate)}, FALSE)" if inc.gate is not None else "TRUE"
+
+
+def line_steps(inc: Incentive, places: int) -> dict[str, str]:
+    """The line, step by step: each step's SQL reads the step before. `line` is the amount the
+    run pays; `explain` shows the steps before it (as working columns computed by the same SQL)."""
+    gate = _gate_sql(inc)
     applies = gate
     if inc.honor is not None:
-        applies = f"({gate} AND {ident(honored_column(inc))})"
-    amount = f"CAST({raw_sql(inc)} AS DECIMAL(38, 12))"
+        applies = f"({gate} AND {ident(honored_column(inc.id))})"
+    steps = {"gate": gate, "raw": f"CAST({raw_sql(inc)} AS DECIMAL(38, 12))"}
+    amount = steps["raw"]
     if inc.multiplier is not None:
-        factor = f"COALESCE({expression_sql(inc.multiplier)}, 0)"
-        amount = f"CAST({amount} * {factor} AS DECIMAL(38, 12))"
+        steps["factor"] = f"COALESCE({expression_sql(inc.multiplier)}, 0)"
+        amount = steps["multiplied"] = f"CAST({amount} * {steps['factor']} AS DECIMAL(38, 12))"
     if inc.minimum is not None:
-        amount = f"CASE WHEN {applies} THEN GREATEST({amount}, {_d(inc.minimum)}) ELSE {amount} END"
+        amount = steps["floored"] = (
+            f"CASE WHEN {applies} THEN GREATEST({amount}, {_d(inc.minimum)}) ELSE {amount} END"
+        )
     if inc.cap is not None:
-        amount = f"LEAST({amount}, {_d(inc.cap)})"
-    return (
+        amount = steps["capped"] = f"LEAST({amount}, {_d(inc.cap)})"
+    steps["unrounded"] = amount
+    steps["line"] = (
         f"CASE WHEN {gate} THEN ROUND(ROUND({amount}, {SETTLE_PLACES}), {places}) "
         f"ELSE CAST(0 AS DECIMAL(38, {places})) END"
     )
+    return steps
 
 
-def shown_column(inc: Incentive) -> str:
-    return f"__shown:{inc.id}"
+def line_sql(inc: Incentive, places: int) -> str:
+    return line_steps(inc, places)["line"]
 
 
 def shown_sql(inc: Incentive) -> str:
     """An honor is listed when it is won and its gate holds."""
-    gate = f"COALESCE({expression_sql(inc.gate)}, FALSE)" if inc.gate is not None else "TRUE"
-    return f"({gate} AND {ident(honored_column(inc))})"
+    return f"({_gate_sql(inc)} AND {ident(honored_column(inc.id))})"
 
 
 def add_incentives(frame: Frame, incentives: Sequence[Incentive], places: int) -> None:
     honors = [i for i in incentives if i.honor is not None]
     add_honored(frame, honors)
-    lines = {line_column(i): line_sql(i, places) for i in incentives}
-    frame.add(lines | {shown_column(i): shown_sql(i) for i in honors})
+    lines = {line_column(i.id): line_sql(i, places) for i in incentives}
+    frame.add(lines | {shown_column(i.id): shown_sql(i) for i in honors})

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from kpiengine.aggregate import MEMBERS, by_group_view, group_sql
 from kpiengine.data.store import Store
+from kpiengine.evaluate.aggregations import by_group_view, group_sql
 from kpiengine.evaluate.frame import Frame, exact_divide
-from kpiengine.evaluate.spine import PIDX, SUBJECT
+from kpiengine.names import APERIOD, MEMBERS, OWNER, PIDX, SUBJECT, agg_column, agg_table
 from kpiengine.plan.periods import Period
 from kpiengine.plan.ruleset import Aggregation, Ruleset
 from kpiengine.sql import ident
 
 
-def agg_column(agg: Aggregation, part: str = "") -> str:
-    return f"agg:{agg.rule}{part}"
-
-
 def _aliases(agg: Aggregation) -> list[str]:
     parts = ["#sum", "#count"] if agg.func == "avg" else [""]
-    return [agg_column(agg, p) for p in parts]
+    return [agg_column(agg.rule, p) for p in parts]
 
 
 ROLLUP = {"sum": "SUM", "count": "SUM", "min": "MIN", "max": "MAX"}
@@ -35,13 +32,14 @@ def rollup_sql(people_table: str, members: Sequence[Aggregation], group: str) ->
         if agg.func == "avg":
             parts += [f"SUM({ident(c)}) AS {ident(c)}" for c in _aliases(agg)]
         elif agg.func in ROLLUP:
-            column = ident(agg_column(agg))
+            column = ident(agg_column(agg.rule))
             parts.append(f"{ROLLUP[agg.func]}({column}) AS {column}")
         else:
             return None
     return (
-        f"SELECT m.{ident(group)} AS owner, a.__period, {', '.join(parts)} "
-        f"FROM {ident(people_table)} AS a JOIN {MEMBERS} AS m ON m.id = a.owner GROUP BY ALL"
+        f"SELECT m.{ident(group)} AS {ident(OWNER)}, a.{ident(APERIOD)}, {', '.join(parts)} "
+        f"FROM {ident(people_table)} AS a JOIN {ident(MEMBERS)} AS m "
+        f"ON m.{ident(SUBJECT)} = a.{ident(OWNER)} GROUP BY ALL"
     )
 
 
@@ -57,33 +55,45 @@ def join_aggregations(
 ) -> None:
     """One scan per (source, date field) into a table, joined on (key, period) to the frame.
 
-    For a group (`by_group`), aggregates that roll up are taken from the people frame's tables
-    (prefix `people`) instead of scanning every record again.
+    For a group (`by_group`), aggregates that roll up are taken from the people frame's table
+    of the same scan (prefix `people`) instead of scanning every record again.
     """
-    groups: dict[tuple[str, str | None], list[Aggregation]] = defaultdict(list)
+    scans: dict[tuple[str, str | None], list[Aggregation]] = defaultdict(list)
     for agg in aggs:
-        groups[(agg.source, agg.date)].append(agg)
-    for number, ((source, date), members) in enumerate(sorted(groups.items(), key=_order)):
-        table = f"{frame.prefix}_agg{number}"
+        scans[(agg.source, agg.date)].append(agg)
+    for number, ((source, date), members) in enumerate(sorted(scans.items(), key=_order)):
+        table = agg_table(frame.prefix, source, date)
         rolled = None
         if by_group and people:
-            rolled = rollup_sql(f"{people}_agg{number}", members, by_group)
-        if rolled is not None:
-            frame.con.execute(f"CREATE OR REPLACE TABLE {ident(table)} AS {rolled}")
-        else:
-            view = store.view(source)
-            view = by_group_view(view, by_group) if by_group else view
-            sql, params = group_sql(
-                view, members, date, ruleset.calendar.frequency, (periods[0], periods[-1])
-            )
-            frame.con.execute(
-                f"CREATE OR REPLACE TABLE {ident(table)} AS {_named(sql, members)}", params
-            )
-        on = f"a{number}.owner = t.{ident(key)}"
+            rolled = rollup_sql(agg_table(people, source, date), members, by_group)
+        sql, params = (
+            (rolled, [])
+            if rolled is not None
+            else _scan_sql(store, ruleset, source, date, members, periods, by_group)
+        )
+        frame.con.execute(f"CREATE OR REPLACE TABLE {ident(table)} AS {sql}", params)
+        alias = f"a{number}"
+        on = f"{alias}.{ident(OWNER)} = t.{ident(key)}"
         if date:
-            on += f" AND a{number}.__period = t.{PIDX}"
-        columns = {c: f"a{number}.{ident(c)}" for agg in members for c in _aliases(agg)}
-        frame.add(columns, f"LEFT JOIN {ident(table)} AS a{number} ON {on}")
+            on += f" AND {alias}.{ident(APERIOD)} = t.{ident(PIDX)}"
+        columns = {c: f"{alias}.{ident(c)}" for agg in members for c in _aliases(agg)}
+        frame.add(columns, f"LEFT JOIN {ident(table)} AS {alias} ON {on}")
+
+
+def _scan_sql(
+    store: Store,
+    ruleset: Ruleset,
+    source: str,
+    date: str | None,
+    members: Sequence[Aggregation],
+    periods: Sequence[Period],
+    by_group: str | None,
+) -> tuple[str, list[Any]]:
+    view = store.view(source)
+    view = by_group_view(view, by_group) if by_group else view
+    span = (periods[0], periods[-1])
+    sql, params = group_sql(view, members, date, ruleset.calendar.frequency, span)
+    return _named(sql, members), params
 
 
 def _order(item: tuple[tuple[str, str | None], list[Aggregation]]) -> tuple[str, str]:
@@ -92,7 +102,7 @@ def _order(item: tuple[tuple[str, str | None], list[Aggregation]]) -> tuple[str,
 
 def _named(sql: str, aggs: Sequence[Aggregation]) -> str:
     """The aggregation query with its value columns named after their rules."""
-    names = ["owner", "__period", *(c for agg in aggs for c in _aliases(agg))]
+    names = [OWNER, APERIOD, *(c for agg in aggs for c in _aliases(agg))]
     return f"SELECT * FROM ({sql}) AS q({', '.join(ident(n) for n in names)})"
 
 
@@ -101,7 +111,7 @@ def value_sql(agg: Aggregation) -> str:
     if agg.func == "avg":
         total, count = (ident(c) for c in _aliases(agg))
         return exact_divide(total, f"NULLIF({count}, 0)")
-    value = ident(agg_column(agg))
+    value = ident(agg_column(agg.rule))
     if agg.additive:
         return f"COALESCE({value}, 0)"
     return value

@@ -8,32 +8,39 @@ from typing import Any
 
 import pyarrow as pa
 
-from kpiengine.evaluate.frame import Frame
-from kpiengine.evaluate.spine import PERIOD, PIDX, SUBJECT
+from kpiengine.evaluate.frame import RESULT_COLUMNS, Frame
+from kpiengine.names import (
+    MARK,
+    NOTE_FEEDBACK,
+    NOTE_KEY,
+    NOTE_PIDX,
+    PERIOD,
+    PIDX,
+    SUBJECT,
+    feedback_column,
+)
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.sql import ident
-
-NOTES = "__notes"
-NOTE_KEY, NOTE_PIDX, NOTE_FEEDBACK = "__nkey", "__npidx", "__nfeedback"
 
 
 def feedback(ruleset: Ruleset, row: Mapping[str, Any]) -> list[str]:
     """The messages of the row's feedback items whose `when` holds."""
-    names = {k: v for k, v in row.items() if not k.startswith("__")}
+    names = {k: v for k, v in row.items() if not k.startswith(MARK)}
+    names |= {name: row[column] for name, column in RESULT_COLUMNS.items() if column in row}
     return [
         item.message.render(names)
         for number, item in enumerate(ruleset.feedback)
-        if row[f"__feedback:{number}"]
+        if row[feedback_column(number)]
     ]
 
 
 def feedback_table(frame: Frame, ruleset: Ruleset) -> pa.Table:
     """Subject, period index and feedback of each row with a feedback item."""
-    flags = [f"__feedback:{n}" for n in range(len(ruleset.feedback))]
+    flags = [feedback_column(n) for n in range(len(ruleset.feedback))]
     names = [name for item in ruleset.feedback for name in item.message.names]
     where = " OR ".join(ident(flag) for flag in flags) or "FALSE"
-    columns = [SUBJECT, PIDX, PERIOD, *flags, *names]
-    rows = frame.rows(f"{PIDX}, {SUBJECT}", columns, whole=[PIDX], where=where)
+    columns = [SUBJECT, PIDX, PERIOD, *flags, *(RESULT_COLUMNS.get(n, n) for n in names)]
+    rows = frame.rows(f"{ident(PIDX)}, {ident(SUBJECT)}", columns, whole=[PIDX], where=where)
     return pa.table(
         {
             NOTE_KEY: pa.array([r[SUBJECT] for r in rows], pa.string()),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from kpiengine.data.store import Store
 from kpiengine.data.subjects import Subject
+from kpiengine.evaluate.aggregations import all_aggregations, register_members
 from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.groups import group_frame, join_group_names
 from kpiengine.evaluate.incentives import add_incentives
@@ -14,18 +16,18 @@ from kpiengine.evaluate.publish import result_table
 from kpiengine.evaluate.scores import add_ranks, expression_sql, score_frame
 from kpiengine.evaluate.spine import start_spine
 from kpiengine.evaluate.targets import add_targets
-from kpiengine.group_results import register_members
+from kpiengine.evaluate.working import add_working
 from kpiengine.money import minor_units
+from kpiengine.names import PEOPLE, feedback_column
 from kpiengine.plan.periods import Period
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.results import ResultTable
-from kpiengine.rows import all_aggregations
 
 
 def add_feedback_flags(frame: Frame, ruleset: Ruleset) -> None:
     frame.add(
         {
-            f"__feedback:{n}": f"COALESCE({expression_sql(item.when)}, FALSE)"
+            feedback_column(n): f"COALESCE({expression_sql(item.when)}, FALSE)"
             for n, item in enumerate(ruleset.feedback)
         }
     )
@@ -37,14 +39,15 @@ def people_frame(
     subjects: Sequence[Subject],
     periods: Sequence[Period],
     all_periods: Sequence[Period],
+    trace: bool = False,
 ) -> Frame:
     """Every subject × period scored, ranked, with its groups' results joined in."""
     groups = ruleset.subjects.groups
-    people = Frame(store.con, "__people")
+    people = Frame(store.con, PEOPLE)
     start_spine(people, subjects, periods, groups, ruleset.calendar.frequency)
     join_aggregations(people, store, ruleset, all_aggregations(ruleset), periods)
     add_measures(people, ruleset)
-    add_targets(people, store, ruleset, subjects, periods, all_periods)
+    add_targets(people, store, ruleset, subjects, periods, all_periods, trace)
     score_frame(people, ruleset)
     people.materialize()  # what every later stage reads
     add_ranks(people, groups)
@@ -67,17 +70,31 @@ def group_frames(
     return frames
 
 
+@dataclass
+class Evaluation:
+    """The plan's results, and the frames they were published from (read by `explain`)."""
+
+    table: ResultTable
+    people: Frame
+    groups: list[tuple[str, Frame]]
+
+
 def evaluate_columnar(
     ruleset: Ruleset,
     store: Store,
     subjects: Sequence[Subject],
     periods: Sequence[Period],
     all_periods: Sequence[Period],
-) -> ResultTable:
-    """Each subject's and each group's results for the periods, computed as columns."""
-    people = people_frame(ruleset, store, subjects, periods, all_periods)
+    *,
+    trace: bool = False,
+) -> Evaluation:
+    """Each subject's and each group's results for the periods, computed as columns; traced, the
+    frames also hold the working `explain` reads (target choices, incentive steps, bands)."""
+    people = people_frame(ruleset, store, subjects, periods, all_periods, trace)
     groups = group_frames(people, ruleset, store, subjects, periods)
     places = minor_units(ruleset.currency)
     add_incentives(people, ruleset.incentives, places)
     add_feedback_flags(people, ruleset)
-    return result_table(people, groups, ruleset, places)
+    if trace:
+        add_working(people, ruleset, places)
+    return Evaluation(result_table(people, groups, ruleset, places), people, groups)

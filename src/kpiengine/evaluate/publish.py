@@ -8,17 +8,36 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from kpiengine.evaluate.frame import Frame
-from kpiengine.evaluate.groups import MEMBERS, VALUE
-from kpiengine.evaluate.incentives import line_column, shown_column
-from kpiengine.evaluate.notes import NOTE_FEEDBACK, NOTE_KEY, NOTE_PIDX, NOTES, feedback_table
-from kpiengine.evaluate.spine import NAME, PERIOD, PIDX, SUBJECT, group_column
-from kpiengine.evaluate.spine import ORDER as SPINE_ORDER
+from kpiengine.evaluate.notes import feedback_table
 from kpiengine.evaluate.texts import kind_of, number_text, text_sql, trimmed
 from kpiengine.evaluate.warnings import warnings_sql
+from kpiengine.names import (
+    GRADE,
+    GRADE_NAME,
+    GROUP_NUMBER,
+    MEMBER_IDS,
+    NAME,
+    NOTE_FEEDBACK,
+    NOTE_KEY,
+    NOTE_PIDX,
+    NOTES,
+    ORDER,
+    PERIOD,
+    PIDX,
+    ROW_ORDER,
+    SUBJECT,
+    TOTAL,
+    VALUE,
+    group_column,
+    internal,
+    line_column,
+    rank_column,
+    shown_column,
+)
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.results import Layout, ResultTable
 from kpiengine.results.layout import IndicatorInfo, indicator_key
-from kpiengine.results.table import ORDER, empty_table
+from kpiengine.results.table import empty_table
 from kpiengine.sql import ident, literal
 
 
@@ -51,8 +70,8 @@ def _common(ruleset: Ruleset, types: dict[str, str]) -> dict[str, str]:
             columns[indicator_key(ind.id, field)] = text_sql(name, types[name])
     for metric in ruleset.metrics:
         columns[f"metric:{metric}"] = text_sql(metric, types[metric])
-    columns["total"] = number_text("COALESCE(total, 0)", types["total"])
-    columns["grade"] = "grade"
+    columns["total"] = number_text(f"COALESCE({ident(TOTAL)}, 0)", types[TOTAL])
+    columns["grade"] = ident(GRADE)
     columns["warnings"] = warnings_sql(ruleset, types)
     return columns
 
@@ -63,7 +82,7 @@ def _money(sql: str, places: int) -> str:
 
 def _honors(ruleset: Ruleset) -> str:
     lists = [
-        f"(CASE WHEN {ident(shown_column(i))} THEN [{literal(i.name)}] ELSE [] END)"
+        f"(CASE WHEN {ident(shown_column(i.id))} THEN [{literal(i.name)}] ELSE [] END)"
         for i in ruleset.incentives
         if i.honor is not None
     ]
@@ -71,32 +90,35 @@ def _honors(ruleset: Ruleset) -> str:
 
 
 def _subject_sql(ruleset: Ruleset, types: dict[str, str], places: int) -> dict[str, str]:
-    lines = [f"COALESCE({ident(line_column(i))}, 0)" for i in ruleset.incentives]
+    lines = [f"COALESCE({ident(line_column(i.id))}, 0)" for i in ruleset.incentives]
     groups = ruleset.subjects.groups
     return {
-        "subject": SUBJECT,
-        "name": NAME,
-        "period": PERIOD,
+        "subject": ident(SUBJECT),
+        "name": ident(NAME),
+        "period": ident(PERIOD),
         **{f"group:{g}": ident(group_column(g)) for g in groups},
         **_common(ruleset, types),
-        **{f"rank:{g}": f"CAST({ident(f'__rank:{g}')} AS VARCHAR)" for g in groups},
-        **{f"line:{i.id}": _money(ident(line_column(i)), places) for i in ruleset.incentives},
+        **{f"rank:{g}": f"CAST({ident(rank_column(g))} AS VARCHAR)" for g in groups},
+        **{f"line:{i.id}": _money(ident(line_column(i.id)), places) for i in ruleset.incentives},
         "payout": _money(" + ".join(lines) or "0", places),
         "honors": _honors(ruleset),
-        "feedback": f"COALESCE({NOTE_FEEDBACK}, []::VARCHAR[])",
-        "grade_name": "__grade_name",
+        "feedback": f"COALESCE({ident(NOTE_FEEDBACK)}, []::VARCHAR[])",
+        "grade_name": ident(GRADE_NAME),
     }
 
 
 def subject_table(people: Frame, ruleset: Ruleset, places: int, layout: Layout) -> pa.Table:
     types = people.types()
     people.con.register(NOTES, feedback_table(people, ruleset))
-    joins = f"LEFT JOIN {NOTES} AS n ON n.{NOTE_KEY} = t.{SUBJECT} AND n.{NOTE_PIDX} = t.{PIDX}"
+    joins = (
+        f"LEFT JOIN {ident(NOTES)} AS n ON n.{ident(NOTE_KEY)} = t.{ident(SUBJECT)} "
+        f"AND n.{ident(NOTE_PIDX)} = t.{ident(PIDX)}"
+    )
     columns = _subject_sql(ruleset, types, places)
     select = ", ".join(f"{sql} AS {ident(key)}" for key, sql in columns.items())
     sql = (
-        f"SELECT t.{SPINE_ORDER} AS {ORDER}, {select} FROM {people.table} AS t {joins} "
-        f"ORDER BY t.{SPINE_ORDER}"
+        f"SELECT t.{ident(ROW_ORDER)} AS {ident(ORDER)}, {select} FROM {people.table} AS t {joins} "
+        f"ORDER BY t.{ident(ROW_ORDER)}"
     )
     return trimmed(people.con.sql(sql).to_arrow_table(), layout.subject_columns())
 
@@ -109,23 +131,24 @@ def group_table(
         types = frame.types()
         columns = {
             "group": literal(name),
-            "value": VALUE,
-            "period": PERIOD,
-            "members": f"CAST({MEMBERS} AS VARCHAR[])",
+            "value": ident(VALUE),
+            "period": ident(PERIOD),
+            "members": f"CAST({ident(MEMBER_IDS)} AS VARCHAR[])",
             **_common(ruleset, types),
-            "__g": str(number),
-            "__p": PIDX,
-            "__v": VALUE,
+            GROUP_NUMBER: str(number),
+            internal("p"): ident(PIDX),
+            internal("v"): ident(VALUE),
         }
         select = ", ".join(f"{sql} AS {ident(key)}" for key, sql in columns.items())
         parts.append(f"SELECT {select} FROM {frame.table} AS t")
     if not parts:
         return None
-    order = "__g, __p, __v"
+    keys = [ident(GROUP_NUMBER), ident(internal("p")), ident(internal("v"))]
+    order = ", ".join(keys)
     union = " UNION ALL ".join(parts)
     sql = (
-        f"SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS {ORDER}, * EXCLUDE (__g, __p, __v) "
-        f"FROM ({union}) ORDER BY {order}"
+        f"SELECT ROW_NUMBER() OVER (ORDER BY {order}) AS {ident(ORDER)}, "
+        f"* EXCLUDE ({order}) FROM ({union}) ORDER BY {order}"
     )
     return trimmed(frames[0][1].con.sql(sql).to_arrow_table(), layout.group_columns())
 

@@ -6,15 +6,33 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from kpiengine.evaluate.frame import Frame, column, exact_constant, exact_divide
-from kpiengine.evaluate.spine import PERIOD, SUBJECT, group_column
 from kpiengine.expressions import Expression
+from kpiengine.names import (
+    GRADE,
+    GRADE_NAME,
+    PERIOD,
+    SUBJECT,
+    TOTAL,
+    group_column,
+    rank_column,
+)
 from kpiengine.plan.ruleset import Grade, Indicator, Ruleset
-from kpiengine.scoring import COMPARED_PLACES, TOTAL_PLACES
 from kpiengine.sql import ident, literal
 
+_SUBJECT = ident(SUBJECT)
+_PERIOD = ident(PERIOD)
+
+TOTAL_PLACES = 10
+"""Places a total keeps (half-up)."""
+
+COMPARED_PLACES = 8
+"""Places at which totals are graded and ranked. Scores are quotients, each exact only to its
+last place, so a total that is exactly a band's minimum (45 + 15 + 40/7 + 13 + 44/7 = 85) could
+come out a hair below it at 10 places; compared at 8, it reaches the band, and equal totals tie."""
+
 OWN = ("actual", "target", "attainment", "weight")
-COMPARED = f"ROUND(total, {COMPARED_PLACES})"
-"""The total as grades and ranks see it (see `kpiengine.scoring.COMPARED_PLACES`)."""
+COMPARED = f"ROUND({ident(TOTAL)}, {COMPARED_PLACES})"
+"""The total as grades and ranks see it (see COMPARED_PLACES)."""
 
 
 def field(ind: Indicator, name: str) -> str:
@@ -117,11 +135,11 @@ def grade_sql(grades: Sequence[Grade], value: Callable[[Grade], str | None]) -> 
 
 def add_total_and_grade(frame: Frame, ruleset: Ruleset) -> None:
     scores = " + ".join(field(i, "score") for i in ruleset.indicators) or "0"
-    frame.add({"total": f"ROUND({scores}, {TOTAL_PLACES})"})
+    frame.add({TOTAL: f"ROUND({scores}, {TOTAL_PLACES})"})
     frame.add(
         {
-            "grade": grade_sql(ruleset.grades, lambda g: g.grade),
-            "__grade_name": grade_sql(ruleset.grades, lambda g: g.name),
+            GRADE: grade_sql(ruleset.grades, lambda g: g.grade),
+            GRADE_NAME: grade_sql(ruleset.grades, lambda g: g.name),
         }
     )
 
@@ -134,16 +152,17 @@ def add_ranks(frame: Frame, groups: Sequence[str]) -> None:
     frame.materialize()  # read twice below
     table = ident(f"{frame.prefix}_ranks")
     ranks = ", ".join(
-        f"RANK() OVER (PARTITION BY {PERIOD}, {ident(group_column(g))} ORDER BY {COMPARED} DESC) "
-        f"AS {ident(f'__rank:{g}')}"
+        f"RANK() OVER (PARTITION BY {_PERIOD}, {ident(group_column(g))} ORDER BY {COMPARED} DESC) "
+        f"AS {ident(rank_column(g))}"
         for g in groups
     )
     frame.con.execute(
-        f"CREATE OR REPLACE TABLE {table} AS SELECT {SUBJECT}, {PERIOD}, {ranks} FROM {frame.table}"
+        f"CREATE OR REPLACE TABLE {table} AS "
+        f"SELECT {_SUBJECT}, {_PERIOD}, {ranks} FROM {frame.table}"
     )
     frame.add(
-        {f"__rank:{g}": f"rk.{ident(f'__rank:{g}')}" for g in groups},
-        f"JOIN {table} AS rk ON rk.{SUBJECT} = t.{SUBJECT} AND rk.{PERIOD} = t.{PERIOD}",
+        {rank_column(g): f"rk.{ident(rank_column(g))}" for g in groups},
+        f"JOIN {table} AS rk ON rk.{_SUBJECT} = t.{_SUBJECT} AND rk.{_PERIOD} = t.{_PERIOD}",
     )
 
 

@@ -8,19 +8,33 @@ import pyarrow as pa
 
 from kpiengine.data.subjects import Subject
 from kpiengine.evaluate.frame import Frame
+from kpiengine.names import (
+    MONTHS,
+    NAME,
+    PEND,
+    PERIOD,
+    PIDX,
+    PSTART,
+    ROW_ORDER,
+    SPINE_PERIODS,
+    SPINE_SUBJECTS,
+    START,
+    SUBJECT,
+    group_column,
+)
 from kpiengine.plan.periods import MONTHS_PER, Period
 from kpiengine.plan.ruleset import Frequency
 from kpiengine.sql import ident
 
-SUBJECT, NAME, PERIOD, PIDX = "__subject", "__name", "__period", "__pidx"
-PSTART, PEND, MONTHS, START = "__pstart", "__pend", "__months", "__start"
-ORDER = "__row_order"
-"""The row's place in the results: by period, then subject id (numbered on the narrow spine,
-so the wide result rows are sorted by one integer)."""
-
-
-def group_column(group: str) -> str:
-    return f"__group:{group}"
+_SUBJECT = ident(SUBJECT)
+_NAME = ident(NAME)
+_PERIOD = ident(PERIOD)
+_PIDX = ident(PIDX)
+_PSTART = ident(PSTART)
+_PEND = ident(PEND)
+_MONTHS = ident(MONTHS)
+_START = ident(START)
+_ROW_ORDER = ident(ROW_ORDER)
 
 
 def period_index(period: Period, frequency: Frequency) -> int:
@@ -63,16 +77,17 @@ def start_spine(
     frequency: Frequency,
 ) -> None:
     """Every subject in every period (period by period, subjects in their order), as the
-    frame's first stage: a cross join in DuckDB, not a Python list of pairs. `ORDER` numbers
+    frame's first stage: a cross join in DuckDB, not a Python list of pairs. `ROW_ORDER` numbers
     the rows in the order of the results."""
-    frame.con.register("__spine_subjects", subject_table(subjects, groups))
-    frame.con.register("__spine_periods", period_table(periods, frequency))
+    frame.con.register(SPINE_SUBJECTS, subject_table(subjects, groups))
+    frame.con.register(SPINE_PERIODS, period_table(periods, frequency))
     group_columns = "".join(f", s.{ident(group_column(g))}" for g in groups)
     frame.start(
-        f"SELECT s.{SUBJECT}, s.{NAME}, p.{PERIOD}, p.{PIDX}, p.{PSTART}, p.{PEND}, "
-        f"p.{MONTHS}, s.{START}{group_columns}, "
-        f"row_number() OVER (ORDER BY p.pos, s.{SUBJECT}) AS {ORDER} "
-        "FROM __spine_periods AS p CROSS JOIN __spine_subjects AS s ORDER BY p.pos, s.pos"
+        f"SELECT s.{_SUBJECT}, s.{_NAME}, p.{_PERIOD}, p.{_PIDX}, p.{_PSTART}, p.{_PEND}, "
+        f"p.{_MONTHS}, s.{_START}{group_columns}, "
+        f"row_number() OVER (ORDER BY p.pos, s.{_SUBJECT}) AS {_ROW_ORDER} "
+        f"FROM {ident(SPINE_PERIODS)} AS p CROSS JOIN {ident(SPINE_SUBJECTS)} AS s "
+        "ORDER BY p.pos, s.pos"
     )
-    frame.con.unregister("__spine_subjects")
-    frame.con.unregister("__spine_periods")
+    frame.con.unregister(SPINE_SUBJECTS)
+    frame.con.unregister(SPINE_PERIODS)

@@ -1,4 +1,4 @@
-"""Targets as columns: the same rules as `kpiengine.targets`, over every subject and period at once.
+"""Targets as columns, over every subject and period at once.
 
 A row written for the period wins; then the shortest longer period's row, split for additive
 indicators (and prorated for joiners); then the ruleset's constant (prorated when additive);
@@ -14,20 +14,40 @@ import pyarrow as pa
 
 from kpiengine.data.store import Store
 from kpiengine.data.subjects import Subject
+from kpiengine.data.target_rows import check_unique_targets
 from kpiengine.errors import SourceError
 from kpiengine.evaluate.frame import Frame, exact_share
-from kpiengine.evaluate.spine import PEND, PERIOD, PSTART, SUBJECT
+from kpiengine.evaluate.shares import on_board, period_share
+from kpiengine.names import (
+    BOARDS,
+    MONTHS,
+    PEND,
+    PERIOD,
+    PERIOD_TEXTS,
+    PSTART,
+    RECORD,
+    SHARES,
+    SUBJECT,
+    target_how_column,
+)
 from kpiengine.plan.periods import Period, parse_period
 from kpiengine.plan.ruleset import Indicator, Ruleset
 from kpiengine.sql import ident, literal
-from kpiengine.targets import _share, on_board
+
+_SUBJECT = ident(SUBJECT)
+_PERIOD = ident(PERIOD)
+_PSTART = ident(PSTART)
+_PEND = ident(PEND)
+_MONTHS = ident(MONTHS)
 
 NUMBER = "DECIMAL(38, 12)"
 
 
 def _register(frame: Frame, name: str, table: pa.Table) -> None:
     frame.con.register(f"{name}_arrow", table)
-    frame.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+    frame.con.execute(
+        f"CREATE OR REPLACE TABLE {ident(name)} AS SELECT * FROM {ident(name + '_arrow')}"
+    )
     frame.con.unregister(f"{name}_arrow")
 
 
@@ -44,7 +64,7 @@ def _period_table(frame: Frame, store: Store, source: str) -> dict[str, Period]:
         parsed[str(text)] = period
     _register(
         frame,
-        "__tp",
+        PERIOD_TEXTS,
         pa.table(
             {
                 "ptext": pa.array(list(parsed), pa.string()),
@@ -81,8 +101,8 @@ def _shares(
         for period in periods:
             if longer.contains(period) and longer != period:
                 keys.append((text, period.id))
-                shares.append(_share(period, longer, all_periods, ruleset.targets))
-    _register(frame, "__share", _fractions("pid", keys, shares))
+                shares.append(period_share(period, longer, all_periods, ruleset.targets))
+    _register(frame, SHARES, _fractions("pid", keys, shares))
 
 
 def _boards(
@@ -96,7 +116,7 @@ def _boards(
             if share != 1:
                 keys.append((subject.id, period.id))
                 shares.append(share)
-    _register(frame, "__board", _fractions(SUBJECT, keys, shares))
+    _register(frame, BOARDS, _fractions(SUBJECT, keys, shares))
 
 
 def _check_numbers(store: Store, source: str, ind: Indicator) -> None:
@@ -132,36 +152,47 @@ def target_table_sql(
     board_num = "COALESCE(b.num, 1)" if prorate else "1"
     board_den = "COALESCE(b.den, 1)" if prorate else "1"
     board_join = (
-        (f"LEFT JOIN __board b ON b.{SUBJECT} = sp.{SUBJECT} AND b.{PERIOD} = sp.{PERIOD}")
+        (
+            f"LEFT JOIN {ident(BOARDS)} b "
+            f"ON b.{_SUBJECT} = sp.{_SUBJECT} AND b.{_PERIOD} = sp.{_PERIOD}"
+        )
         if prorate
         else ""
     )
     constant = _constant(ind)
+    given = RULESET_TARGET
     if ind.additive and ind.target is not None:
         constant = exact_share(constant, board_num, board_den)
+        given = f"{RULESET_TARGET} || {_on_board(board_num, board_den)}"
+    given = f"CASE WHEN {constant} IS NOT NULL THEN {given} END"
     if source is None:
-        return f"SELECT sp.{SUBJECT}, sp.{PERIOD}, {constant} AS value FROM {spine} sp {board_join}"
+        return (
+            f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {constant} AS value, {given} AS how "
+            f"FROM {spine} sp {board_join}"
+        )
     rows = (
-        f"SELECT t.subject, t.value, t.__row, tp.* FROM {view} t JOIN __tp tp "
+        f"SELECT t.subject, t.value, t.{ident(RECORD)} AS rec, tp.* FROM {view} t "
+        f"JOIN {ident(PERIOD_TEXTS)} tp "
         f"ON tp.ptext = t.period WHERE t.indicator = {literal(ind.id)} "
         "AND trim(t.value) <> ''"
     )
     best = (
-        f"SELECT sp.{SUBJECT}, sp.{PERIOD}, r.value, r.ptext, "
-        f"(r.pstart = sp.{PSTART} AND r.pend = sp.{PEND}) AS exact FROM {spine} sp "
-        f"JOIN r ON r.subject = sp.{SUBJECT} AND r.pstart <= sp.{PSTART} AND r.pend >= sp.{PEND} "
-        f"QUALIFY row_number() OVER (PARTITION BY sp.{SUBJECT}, sp.{PERIOD} "
-        "ORDER BY r.pmonths, r.__row DESC) = 1"
+        f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, r.value, r.ptext, "
+        f"(r.pstart = sp.{_PSTART} AND r.pend = sp.{_PEND}) AS exact FROM {spine} sp "
+        f"JOIN r ON r.subject = sp.{_SUBJECT} "
+        f"AND r.pstart <= sp.{_PSTART} AND r.pend >= sp.{_PEND} "
+        f"QUALIFY row_number() OVER (PARTITION BY sp.{_SUBJECT}, sp.{_PERIOD} "
+        "ORDER BY r.pmonths, r.rec DESC) = 1"
     )
     if ind.additive:
         split = exact_share(
             _value(ind, "best.value"), f"s.num * {board_num}", f"s.den * {board_den}"
         )
         inner = (
-            f"SELECT sp.{SUBJECT}, sp.{PERIOD}, SUM({_value(ind, 'r.value')}) AS value, "
-            f"SUM(r.pmonths) AS months, ANY_VALUE(sp.__months) AS need FROM {spine} sp "
-            f"JOIN r ON r.subject = sp.{SUBJECT} AND r.pstart >= sp.{PSTART} "
-            f"AND r.pend <= sp.{PEND} AND NOT (r.pstart = sp.{PSTART} AND r.pend = sp.{PEND}) "
+            f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, SUM({_value(ind, 'r.value')}) AS value, "
+            f"SUM(r.pmonths) AS months, ANY_VALUE(sp.{_MONTHS}) AS need FROM {spine} sp "
+            f"JOIN r ON r.subject = sp.{_SUBJECT} AND r.pstart >= sp.{_PSTART} "
+            f"AND r.pend <= sp.{_PEND} AND NOT (r.pstart = sp.{_PSTART} AND r.pend = sp.{_PEND}) "
             "GROUP BY ALL"
         )
         chosen = (
@@ -170,21 +201,45 @@ def target_table_sql(
             f"WHEN {constant} IS NOT NULL THEN {constant} "
             "WHEN inner_.months = inner_.need THEN inner_.value END"
         )
+        how = (
+            "CASE WHEN best.exact THEN best.ptext || ' target' "
+            "WHEN best.value IS NOT NULL THEN best.ptext || ' target ' || best.value || ' × ' || "
+            f"(s.num * {board_num}) || '/' || (s.den * {board_den}) "
+            f"WHEN {constant} IS NOT NULL THEN {given} "
+            "WHEN inner_.months = inner_.need THEN 'the sum of the shorter periods'' targets' END"
+        )
         joins = (
-            f"LEFT JOIN best ON best.{SUBJECT} = sp.{SUBJECT} AND best.{PERIOD} = sp.{PERIOD} "
-            f"LEFT JOIN __share s ON s.pid = best.ptext AND s.{PERIOD} = sp.{PERIOD} "
-            f"LEFT JOIN inner_ ON inner_.{SUBJECT} = sp.{SUBJECT} "
-            f"AND inner_.{PERIOD} = sp.{PERIOD} {board_join}"
+            f"LEFT JOIN best ON best.{_SUBJECT} = sp.{_SUBJECT} AND best.{_PERIOD} = sp.{_PERIOD} "
+            f"LEFT JOIN {ident(SHARES)} s ON s.pid = best.ptext AND s.{_PERIOD} = sp.{_PERIOD} "
+            f"LEFT JOIN inner_ ON inner_.{_SUBJECT} = sp.{_SUBJECT} "
+            f"AND inner_.{_PERIOD} = sp.{_PERIOD} {board_join}"
         )
         return (
             f"WITH r AS ({rows}), best AS ({best}), inner_ AS ({inner}) "
-            f"SELECT sp.{SUBJECT}, sp.{PERIOD}, {chosen} AS value FROM {spine} sp {joins}"
+            f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {chosen} AS value, {how} AS how "
+            f"FROM {spine} sp {joins}"
         )
     chosen = f"COALESCE({_value(ind, 'best.value')}, {constant})"
-    joins = f"LEFT JOIN best ON best.{SUBJECT} = sp.{SUBJECT} AND best.{PERIOD} = sp.{PERIOD}"
+    how = (
+        "CASE WHEN best.exact THEN best.ptext || ' target' WHEN best.value IS NOT NULL "
+        "THEN best.ptext || ' target, applies to each period as written' "
+        f"ELSE {given} END"
+    )
+    joins = f"LEFT JOIN best ON best.{_SUBJECT} = sp.{_SUBJECT} AND best.{_PERIOD} = sp.{_PERIOD}"
     return (
         f"WITH r AS ({rows}), best AS ({best}) "
-        f"SELECT sp.{SUBJECT}, sp.{PERIOD}, {chosen} AS value FROM {spine} sp {joins}"
+        f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {chosen} AS value, {how} AS how "
+        f"FROM {spine} sp {joins}"
+    )
+
+
+RULESET_TARGET = "'the ruleset''s target'"
+
+
+def _on_board(num: str, den: str) -> str:
+    """` × 2/3 on board` for a joiner's prorated share (nothing for a whole period)."""
+    return (
+        f"(CASE WHEN {num} <> {den} THEN ' × ' || {num} || '/' || {den} || ' on board' ELSE '' END)"
     )
 
 
@@ -195,11 +250,13 @@ def add_targets(
     subjects: Sequence[Subject],
     periods: Sequence[Period],
     all_periods: Sequence[Period],
+    trace: bool = False,
 ) -> None:
-    """`<id>.target` for every indicator."""
+    """`<id>.target` for every indicator (and, traced, how each was chosen)."""
     source = ruleset.targets.source
     prorate = ruleset.targets.prorate is not None
     if source is not None:
+        check_unique_targets(store, source)
         rows = _period_table(frame, store, source)
         _shares(frame, ruleset, rows, all_periods, periods)
     if prorate:
@@ -214,8 +271,10 @@ def add_targets(
         frame.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
         alias = f"g{number}"
         joins.append(
-            f"LEFT JOIN {table} AS {alias} ON {alias}.{SUBJECT} = t.{SUBJECT} "
-            f"AND {alias}.{PERIOD} = t.{PERIOD}"
+            f"LEFT JOIN {table} AS {alias} ON {alias}.{_SUBJECT} = t.{_SUBJECT} "
+            f"AND {alias}.{_PERIOD} = t.{_PERIOD}"
         )
         columns[f"{ind.id}.target"] = f"{alias}.value"
+        if trace:
+            columns[target_how_column(ind.id)] = f"{alias}.how"
     frame.add(columns, " ".join(joins))

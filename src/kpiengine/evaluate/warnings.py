@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kpiengine.evaluate.frame import NOT_DECIMAL
-from kpiengine.evaluate.spine import PERIOD
+from kpiengine.names import PERIOD
 from kpiengine.plan.ruleset import Indicator, Ruleset
 from kpiengine.sql import ident, literal
 
@@ -65,7 +65,7 @@ def indicator_sql(ind: Indicator, types: Mapping[str, str]) -> str:
     def column(field: str) -> str:
         return ident(f"{ind.id}.{field}")
 
-    period = f"t.{PERIOD}"
+    period = f"t.{ident(PERIOD)}"
     no_data = _one(literal(f"{ind.name}: no data in "), period, literal(", scored 0"))
     no_target = _one(literal(f"{ind.name}: no target for "), period, literal(", scored 0"))
     no_score = _one(literal(f"{ind.name}: no score, counted as 0"))

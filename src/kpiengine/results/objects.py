@@ -10,9 +10,10 @@ from typing import Any, overload
 
 import pyarrow as pa
 
+from kpiengine.names import ORDER
 from kpiengine.results.layout import IndicatorInfo, Layout, ResultColumn, indicator_key
 from kpiengine.results.model import GroupResult, IndicatorResult, Results, SubjectResult
-from kpiengine.results.table import ORDER, ResultTable, arrow_type
+from kpiengine.results.table import ResultTable, arrow_type
 from kpiengine.results.text import amount_text, read_column, value_kind, value_text
 
 Cells = Mapping[str, Any]

@@ -11,11 +11,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kpiengine.names import ORDER
 from kpiengine.results.layout import Layout, ResultColumn
 from kpiengine.results.render import csv_cell, csv_quoted, json_object
 from kpiengine.sql import literal
 
-ORDER = "__order"
 """Each table's row number, 1, 2, 3…: by period, then subject (or group, period, value). The
 tables are stored in this order, and read in it: DuckDB keeps a scan's insertion order."""
 

@@ -1,0 +1,43 @@
+"""Checks on the targets source's rows that hold whatever the plan is: one row per subject,
+indicator and period. Two rows for the same cell would leave the plan to pick one silently."""
+
+from __future__ import annotations
+
+from kpiengine.data.store import Store
+from kpiengine.errors import SourceError
+from kpiengine.names import RECORD
+from kpiengine.sql import ident
+
+SHOWN = 5
+"""Duplicates named in one message; the count says how many more there are."""
+
+
+def check_unique_targets(store: Store, source: str) -> None:
+    """Refuse two target rows for the same subject, indicator and period, naming both lines."""
+    record = ident(RECORD)
+    sql = (
+        f"SELECT subject, indicator, period, list({record} ORDER BY {record}) AS rows, "
+        f"count(*) OVER () AS cells FROM {store.view(source)} "
+        "GROUP BY subject, indicator, period HAVING count(*) > 1 "
+        f"ORDER BY min({record}) LIMIT {SHOWN}"
+    )
+    found = store.query(sql)
+    if not found:
+        return
+    lines = [_duplicate(store, source, row) for row in found]
+    more = int(found[0][4]) - len(found)
+    tail = f"; and {more} more" if more > 0 else ""
+    raise SourceError(
+        f"targets source '{source}': {'; '.join(lines)}{tail} — keep one row for each "
+        "subject, indicator and period"
+    )
+
+
+def _duplicate(store: Store, source: str, row: tuple[object, ...]) -> str:
+    subject, indicator, period, positions = row[0], row[1], row[2], row[3]
+    assert isinstance(positions, list)
+    places = store.locate(source, [int(p) for p in positions])
+    return (
+        f"the {period} target of '{indicator}' for subject '{subject}' is given "
+        f"{len(places)} times ({', '.join(places)})"
+    )
