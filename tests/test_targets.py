@@ -3,9 +3,9 @@ from fractions import Fraction
 
 import pytest
 
+from kpiengine.evaluate.shares import on_board
 from kpiengine.plan.periods import parse_period
 from kpiengine.plan.workdays import workdays
-from kpiengine.targets import on_board
 
 Q1 = parse_period("2025-Q1")
 
