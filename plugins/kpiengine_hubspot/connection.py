@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
-from kpiengine import (
-    JsonApi,
-    RateLimiter,
-    Redactor,
-    RetryPolicy,
-    SourceError,
-    TokenHolder,
-    make_client,
-)
+from kpiengine import JsonApi, RateLimiter, RetryPolicy, TokenHolder
+from kpiengine.connectors import Caller
 from kpiengine_hubspot.errors import SERVICE, Context, checker
 from kpiengine_hubspot.options import DEFAULT_BASE_URL, DEFAULT_OBJECT
 
@@ -31,31 +24,17 @@ def object_type(options: Mapping[str, Any]) -> str:
     return str(options.get("object") or DEFAULT_OBJECT)
 
 
-@contextmanager
 def open_api(
-    options: Mapping[str, Any],
-    *,
-    who: str,
-    redactor: Redactor,
-    policy: RetryPolicy,
-    rates: Mapping[str, float],
-    timeout: float,
-) -> Iterator[JsonApi]:
+    options: Mapping[str, Any], caller: Caller, rates: Mapping[str, float]
+) -> AbstractContextManager[JsonApi]:
     """A `JsonApi` for HubSpot with its limits, retries and error answers; closed on exit.
 
     The token is a private app's: static, so a 401 is retried once with it and then refused.
     """
-    base_url = str(options.get("base_url") or DEFAULT_BASE_URL).strip().rstrip("/")
-    context = Context(who, object_type(options))
-    with make_client(base_url, timeout=timeout) as client:
-        yield JsonApi(
-            client,
-            who=who,
-            service=SERVICE,
-            error=SourceError,
-            redactor=redactor,
-            check=checker(context),
-            policy=policy,
-            limiter=RateLimiter(rates),
-            tokens=TokenHolder.static(str(options["access_token"])),
-        )
+    return caller.open(
+        str(options.get("base_url") or DEFAULT_BASE_URL).strip().rstrip("/"),
+        SERVICE,
+        check=checker(Context(caller.who, object_type(options))),
+        limiter=RateLimiter(rates),
+        tokens=TokenHolder.static(str(options["access_token"])),
+    )

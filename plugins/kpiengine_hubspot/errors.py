@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kpiengine import Refused, Retryable, check_http, retry_after_seconds
-from kpiengine.connectors import Check
+from kpiengine import Refused, Retryable, check_http
+from kpiengine.connectors import Check, retry_later
 
 if TYPE_CHECKING:
     import httpx
@@ -49,11 +49,9 @@ def _rate_limited(response: httpx.Response, body: Mapping[str, Any], c: Context)
             f"{c.who}: HubSpot's daily API limit for this account is used up (429 DAILY); the "
             "run stops here — run it again after midnight in the HubSpot account's time zone"
         )
-    after = retry_after_seconds(response.headers.get("Retry-After"))
-    if after is None:
-        secondly = policy == "SECONDLY" or "secondly limit" in _text(body, "message")
-        after = SECONDLY_WAIT if secondly else TEN_SECONDLY_WAIT
-    return Retryable(f"HubSpot rate limit ({policy or 'HTTP 429'}) for {c.who}", after)
+    secondly = policy == "SECONDLY" or "secondly limit" in _text(body, "message")
+    wait = SECONDLY_WAIT if secondly else TEN_SECONDLY_WAIT
+    return retry_later(response, f"HubSpot rate limit ({policy or 'HTTP 429'}) for {c.who}", wait)
 
 
 def _unauthorised(body: Mapping[str, Any], c: Context) -> Refused:

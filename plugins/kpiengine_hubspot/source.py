@@ -7,24 +7,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from kpiengine import (
-    Changes,
-    FetchRequest,
-    FieldType,
-    JsonApi,
-    Progress,
-    Redactor,
-    Refused,
-    RetryPolicy,
-    Source,
-    SourceError,
-)
-from kpiengine.connectors import DEFAULT_TIMEOUT
+from kpiengine import Changes, FetchRequest, FieldType, JsonApi, Progress, RetryPolicy
+from kpiengine.connectors import ApiSource, option_zone
 from kpiengine_hubspot.archived import archived_ids
 from kpiengine_hubspot.connection import RATES, RETRY, object_type, open_api
 from kpiengine_hubspot.fields import (
@@ -37,16 +25,13 @@ from kpiengine_hubspot.fields import (
     plan_columns,
     properties_of,
 )
-from kpiengine_hubspot.options import DEFAULT_OWNER_KEY, SOURCE_OPTIONS
+from kpiengine_hubspot.options import DEFAULT_OWNER_KEY, DEFAULT_TIMEZONE, SOURCE_OPTIONS
 from kpiengine_hubspot.owners import load_owners
 from kpiengine_hubspot.period import period_groups
 from kpiengine_hubspot.pipelines import load_pipelines
 from kpiengine_hubspot.properties import check_names, load_properties
 from kpiengine_hubspot.search import CAP, Query, Record, flt, search, sort_value
 from kpiengine_hubspot.table import Collector, Lookups
-from kpiengine_hubspot.zone import zone_of
-
-T = TypeVar("T")
 
 LOOKBACK = timedelta(minutes=5)
 """An incremental refresh asks again for this much before its watermark: HubSpot's search index
@@ -64,7 +49,7 @@ class Plan:
     pipeline: str | None
 
 
-class HubSpotSource(Source):
+class HubSpotSource(ApiSource):
     """The records of a HubSpot CRM object (deals by default), through the CRM API v3.
 
     Engine fields (id, name, owner, amount, currency, stage, won, created_on, closed_on,
@@ -78,56 +63,37 @@ class HubSpotSource(Source):
     id_column: ClassVar[str | None] = "id"
     fields_complete: ClassVar[bool] = False
     retry_policy: ClassVar[RetryPolicy] = RETRY
-    """How transient failures are retried; tests set a policy that does not really sleep."""
     rate_limits: ClassVar[Mapping[str, float]] = RATES
     """Calls a second per kind ("read", "search"); tests raise them."""
     search_cap: ClassVar[int] = CAP
     """Results one search query reaches; tests may lower it to match a mock's."""
-    timeout: ClassVar[float] = DEFAULT_TIMEOUT
-    """Seconds to wait for an answer before retrying; tests shorten it."""
-
-    def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
-        super().__init__(source_id, options, base_dir)
-        self.who = f"source '{source_id}'"
-        self.redactor = Redactor.for_options(options, SOURCE_OPTIONS)
 
     def fields(self) -> Mapping[str, FieldType] | None:
         """The engine fields (no network); checks `timezone`."""
-        self._guarded(lambda: zone_of(self.options, self.who))
+        with self.guarded():
+            option_zone(self.options, DEFAULT_TIMEZONE, self.who)
         return dict(ENGINE_TYPES)
 
     def fetch(self, request: FetchRequest) -> pa.Table:
         """The requested columns of every record dated in the run's periods (see `period`)."""
-        return self._guarded(lambda: self._fetch(request))
+        with self.guarded():
+            return self._fetch(request)
 
     def fetch_changes(self, request: FetchRequest, since: datetime) -> Changes:
         """Records modified since `since` (all dates: the engine filters again), and the ids of
         records archived since then or moved out of the `pipeline`."""
-        return self._guarded(lambda: self._changes(request, since))
+        with self.guarded():
+            return self._changes(request, since)
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _guarded(self, work: Callable[[], T]) -> T:
-        with self.redactor.scrubbed():
-            try:
-                return work()
-            except Refused as exc:
-                raise SourceError(self.redactor.redact(exc.message)) from None
-
     def _api(self) -> AbstractContextManager[JsonApi]:
-        return open_api(
-            self.options,
-            timeout=self.timeout,
-            who=self.who,
-            redactor=self.redactor,
-            policy=self.retry_policy,
-            rates=self.rate_limits,
-        )
+        return open_api(self.options, self.caller(), self.rate_limits)
 
     def _plan(self, api: JsonApi, request: FetchRequest) -> Plan:
         kind = object_type(self.options)
         wanted = dict(request.columns) or dict(ENGINE_TYPES)
-        zone = zone_of(self.options, self.who)
+        zone = option_zone(self.options, DEFAULT_TIMEZONE, self.who)
         own = [name for name in wanted if name not in ENGINE_FIELDS]
         types = load_properties(api, kind) if own else {}
         check_names(own, types, self.who, f"sources.{self.source_id}.fields")
@@ -158,11 +124,10 @@ class HubSpotSource(Source):
         on_page: Callable[[Sequence[Record]], None] | None = None,
     ) -> None:
         with Progress(self.who) as progress:
-            for page in pages:
+            for page in progress.each(pages):
                 collector.add(page, keep)
                 if on_page is not None:
                     on_page(page)
-                progress.add(len(page))
 
     # -- a full fetch --------------------------------------------------------------------------
 

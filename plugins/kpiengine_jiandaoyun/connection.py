@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
-from kpiengine import (
-    JsonApi,
-    KpiEngineError,
-    RateLimiter,
-    Redactor,
-    RetryPolicy,
-    TokenHolder,
-    make_client,
-)
+from kpiengine import JsonApi, RateLimiter, RetryPolicy, TokenHolder
+from kpiengine.connectors import Caller
 from kpiengine_jiandaoyun.errors import SERVICE, Context, checker
-from kpiengine_jiandaoyun.options import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
+from kpiengine_jiandaoyun.options import DEFAULT_BASE_URL
 from kpiengine_jiandaoyun.records import FormRef
 
 RATES = {"read": 30.0, "write": 20.0, "batch": 10.0}
@@ -38,30 +31,15 @@ def form_ref(options: Mapping[str, Any]) -> FormRef:
     return FormRef(str(options["app_id"]), str(options["entry_id"]))
 
 
-@contextmanager
 def open_api(
-    options: Mapping[str, Any],
-    *,
-    who: str,
-    error: Callable[[str], KpiEngineError],
-    redactor: Redactor,
-    policy: RetryPolicy,
-    filter_option: str,
-) -> Iterator[JsonApi]:
-    """A `JsonApi` for Jiandaoyun with its limits, retries and error codes; closed on exit."""
+    options: Mapping[str, Any], caller: Caller, filter_option: str
+) -> AbstractContextManager[JsonApi]:
+    """A `JsonApi` for Jiandaoyun with its limits, key and error codes; closed on exit."""
     ref = form_ref(options)
-    context = Context(who, ref.app_id, ref.entry_id, filter_option)
-    base_url = api_root(str(options.get("base_url") or DEFAULT_BASE_URL))
-    timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
-    with make_client(base_url, timeout=timeout) as client:
-        yield JsonApi(
-            client,
-            who=who,
-            service=SERVICE,
-            error=error,
-            redactor=redactor,
-            check=checker(context),
-            policy=policy,
-            limiter=RateLimiter(RATES, overall=OVERALL_RATE),
-            tokens=TokenHolder.static(str(options["api_key"])),
-        )
+    return caller.open(
+        api_root(str(options.get("base_url") or DEFAULT_BASE_URL)),
+        SERVICE,
+        check=checker(Context(caller.who, ref.app_id, ref.entry_id, filter_option)),
+        limiter=RateLimiter(RATES, overall=OVERALL_RATE),
+        tokens=TokenHolder.static(str(options["api_key"])),
+    )

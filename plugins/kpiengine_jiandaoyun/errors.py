@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kpiengine import Refused, Retryable, check_http, retry_after_seconds
-from kpiengine.connectors import Check
+from kpiengine import Refused, check_http
+from kpiengine.connectors import Check, retry_later
 
 if TYPE_CHECKING:
     import httpx
@@ -98,8 +98,9 @@ def checker(context: Context) -> Check:
         if found is not None:
             code, msg = found
             if code in RATE_LIMITED:
-                after = retry_after_seconds(response.headers.get("Retry-After"))
-                raise Retryable(f"Jiandaoyun rate limit (code {code}) for {context.who}", after)
+                raise retry_later(
+                    response, f"Jiandaoyun rate limit (code {code}) for {context.who}"
+                )
             raise Refused(_refusal(code, msg, context))
         check_http(response, context.who, SERVICE)
 

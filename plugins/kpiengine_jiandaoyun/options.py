@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from kpiengine.connectors import TIMEOUT_OPTION
+
 DEFAULT_BASE_URL = "https://api.jiandaoyun.com"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-DEFAULT_TIMEOUT = 30.0
 DEFAULT_KEY_FIELDS = ["subject", "period"]
 
 CONNECTION: dict[str, Any] = {
@@ -39,14 +40,7 @@ CONNECTION: dict[str, Any] = {
         "title": "form id",
         "description": "The form's id (表单 ID), as in the form's address.",
     },
-    "timeout": {
-        "type": "number",
-        "exclusiveMinimum": 0,
-        "maximum": 300,
-        "default": DEFAULT_TIMEOUT,
-        "title": "timeout",
-        "description": "Seconds to wait for an answer before trying again.",
-    },
+    "timeout": TIMEOUT_OPTION,
 }
 
 SOURCE_OPTIONS: dict[str, Any] = {

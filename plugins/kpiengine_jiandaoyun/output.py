@@ -18,6 +18,7 @@ from kpiengine import (
     RetryPolicy,
     decimal_text,
 )
+from kpiengine.connectors import Caller, guarded, option_timeout
 from kpiengine_jiandaoyun.connection import RETRY, form_ref, open_api
 from kpiengine_jiandaoyun.existing import Key, existing_rows
 from kpiengine_jiandaoyun.options import DEFAULT_KEY_FIELDS, OUTPUT_OPTIONS
@@ -84,13 +85,10 @@ class JiandaoyunOutput(Output):
     def write(self, results: Results) -> None:
         """Create or update one record per result; raise OutputError naming what to fix."""
         rows = [result_values(r, results.money_places) for r in results.rows]
-        with self.redactor.scrubbed():
-            try:
-                self._check_keys(rows)
-                if rows:
-                    self._write(rows)
-            except Refused as exc:
-                raise OutputError(self.redactor.redact(exc.message)) from None
+        with guarded(WHO, OutputError, self.redactor):
+            self._check_keys(rows)
+            if rows:
+                self._write(rows)
 
     def _check_keys(self, rows: Sequence[Row]) -> None:
         missing = [k for k in self.key_fields if k not in self.fields]
@@ -105,14 +103,10 @@ class JiandaoyunOutput(Output):
             )
 
     def _write(self, rows: Sequence[Row]) -> None:
-        with open_api(
-            self.options,
-            who=WHO,
-            error=OutputError,
-            redactor=self.redactor,
-            policy=self.retry_policy,
-            filter_option="key_fields",
-        ) as api:
+        caller = Caller(
+            WHO, OutputError, self.redactor, self.retry_policy, option_timeout(self.options)
+        )
+        with open_api(self.options, caller, "key_fields") as api:
             self._save(api, form_ref(self.options), rows)
 
     def _save(self, api: JsonApi, ref: FormRef, rows: Sequence[Row]) -> None:

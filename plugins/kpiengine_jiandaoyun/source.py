@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import tzinfo
-from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from kpiengine import (
-    FetchRequest,
-    FieldType,
-    JsonApi,
-    Progress,
-    Redactor,
-    Refused,
-    RetryPolicy,
-    Source,
-    SourceError,
-)
+from kpiengine import FetchRequest, FieldType, JsonApi, Progress, RetryPolicy
+from kpiengine.connectors import ApiSource, option_zone
 from kpiengine_jiandaoyun.connection import RETRY, form_ref, open_api
-from kpiengine_jiandaoyun.options import SOURCE_OPTIONS
+from kpiengine_jiandaoyun.options import DEFAULT_TIMEZONE, SOURCE_OPTIONS
 from kpiengine_jiandaoyun.period import period_filter
 from kpiengine_jiandaoyun.records import load_form, pages
 from kpiengine_jiandaoyun.table import Column, page_batch, plan_columns, schema
 from kpiengine_jiandaoyun.widgets import Form
-from kpiengine_jiandaoyun.zone import zone_of
-
-T = TypeVar("T")
 
 
-class JiandaoyunSource(Source):
+class JiandaoyunSource(ApiSource):
     """The records of a Jiandaoyun (简道云) form, read through the open API v5.
 
     The columns the ruleset asks for may be labels (负责人), aliases or widget names; they are
@@ -42,39 +29,21 @@ class JiandaoyunSource(Source):
     name: ClassVar[str] = "jiandaoyun"
     options_schema: ClassVar[dict[str, Any]] = SOURCE_OPTIONS
     retry_policy: ClassVar[RetryPolicy] = RETRY
-    """How transient failures are retried; tests set a policy that does not really sleep."""
-
-    def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
-        super().__init__(source_id, options, base_dir)
-        self.who = f"source '{source_id}'"
-        self.redactor = Redactor.for_options(options, SOURCE_OPTIONS)
 
     def fields(self) -> Mapping[str, FieldType] | None:
         """Unknown without asking Jiandaoyun, which validation never does; checks `timezone`."""
-        self._guarded(lambda: zone_of(self.options, self.who))
+        with self.guarded():
+            option_zone(self.options, DEFAULT_TIMEZONE, self.who)
         return None
 
     def fetch(self, request: FetchRequest) -> pa.Table:
         """The requested columns of every record (in the run's periods, with `date_field`)."""
-        return self._guarded(lambda: self._fetch(request))
-
-    def _guarded(self, work: Callable[[], T]) -> T:
-        with self.redactor.scrubbed():
-            try:
-                return work()
-            except Refused as exc:
-                raise SourceError(self.redactor.redact(exc.message)) from None
+        with self.guarded():
+            return self._fetch(request)
 
     def _fetch(self, request: FetchRequest) -> pa.Table:
-        zone = zone_of(self.options, self.who)
-        with open_api(
-            self.options,
-            who=self.who,
-            error=SourceError,
-            redactor=self.redactor,
-            policy=self.retry_policy,
-            filter_option="date_field",
-        ) as api:
+        zone = option_zone(self.options, DEFAULT_TIMEZONE, self.who)
+        with open_api(self.options, self.caller(), "date_field") as api:
             form = load_form(api, form_ref(self.options))
             columns = plan_columns(form, request.columns, self.who, self._fields_option)
             return self._read(api, columns, self._filter(form, request, zone), zone)
@@ -99,9 +68,7 @@ class JiandaoyunSource(Source):
     ) -> pa.Table:
         # `_id` comes with every record; the cursor needs it whether asked for or not.
         names = list(dict.fromkeys(c.widget.name for c in columns))
-        batches = []
         with Progress(self.who) as progress:
-            for page in pages(api, form_ref(self.options), names, filter):
-                batches.append(page_batch(page, columns, zone, self.who))
-                progress.add(len(page))
+            read = progress.each(pages(api, form_ref(self.options), names, filter))
+            batches = [page_batch(page, columns, zone, self.who) for page in read]
         return pa.Table.from_batches(batches, schema=schema(columns))

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
 from kpiengine import FieldType, Refused
-from kpiengine.connectors import ARROW_TYPES
+from kpiengine.connectors import ARROW_TYPES, parse_integer, parse_number
 from kpiengine_jiandaoyun import values
 from kpiengine_jiandaoyun.widgets import Form, Widget
 
@@ -42,15 +41,11 @@ def schema(columns: Sequence[Column]) -> pa.Schema:
     return pa.schema([(c.name, ARROW_TYPES[c.type]) for c in columns])
 
 
-def _exact(value: Any) -> Decimal | None:
-    return values.number(value)  # already six decimals, half-up
-
-
 def _converter(column: Column, zone: tzinfo) -> Callable[[Any], Any]:
     if column.type == "number":
-        return _exact
+        return parse_number  # already six decimals, half-up
     if column.type == "integer":
-        return values.integer
+        return parse_integer
     if column.type == "date":
         return lambda v: values.day(v, zone)
     if column.type == "boolean":

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from kpiengine import decimal_text
-from kpiengine.connectors import parse_integer, parse_number
 from kpiengine_jiandaoyun.widgets import Widget
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -125,16 +124,6 @@ def _mapping_text(value: Mapping[str, Any]) -> str:
     if any(k in value for k in ("province", "city", "detail")):
         return _address(value)
     return json.dumps(value, ensure_ascii=False, default=_json_number, sort_keys=True)
-
-
-def number(value: Any) -> Decimal | None:
-    """An exact number (the toolkit's rules: numeric text accepted, six decimals)."""
-    return parse_number(value)
-
-
-def integer(value: Any) -> int | None:
-    """A whole number; a fraction is refused rather than cut."""
-    return parse_integer(value)
 
 
 def local_datetime(value: str, zone: tzinfo) -> datetime:

@@ -10,16 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from kpiengine import (
-    JsonApi,
-    Redactor,
-    Refused,
-    RetryPolicy,
-    SourceError,
-    TokenHolder,
-    make_client,
-)
-from kpiengine.connectors import time_zone
+from kpiengine import JsonApi, Refused, RetryPolicy, TokenHolder
+from kpiengine.connectors import Caller, option_zone
 from kpiengine_salesforce import options as defaults
 from kpiengine_salesforce.auth import Session, choose_flow
 from kpiengine_salesforce.errors import SERVICE, Context, checker, token_checker
@@ -42,7 +34,6 @@ class Settings:
     where: str | None
     currency: str | None
     zone: ZoneInfo
-    timeout: float
 
 
 def settings_of(options: Mapping[str, Any], source_id: str) -> Settings:
@@ -58,8 +49,7 @@ def settings_of(options: Mapping[str, Any], source_id: str) -> Settings:
         owner_key=str(options.get("owner_key") or defaults.DEFAULT_OWNER_KEY),
         where=check_where(str(where), who) if where else None,
         currency=options.get("currency"),
-        zone=time_zone(str(options.get("timezone") or defaults.DEFAULT_TIMEZONE), who),
-        timeout=float(options.get("timeout", defaults.DEFAULT_TIMEOUT)),
+        zone=option_zone(options, defaults.DEFAULT_TIMEZONE, who),
     )
 
 
@@ -97,27 +87,15 @@ def open_org(
     settings: Settings,
     context: Context,
     *,
-    redactor: Redactor,
-    policy: RetryPolicy,
+    caller: Caller,
     base_dir: Path,
 ) -> Iterator[Org]:
     """Sign in (the flow the options describe) and yield the org; the client closes on exit."""
-    who = settings.who
-    flow = choose_flow(options, base_dir, who)
-    with make_client(_origin(flow.token_url), timeout=settings.timeout) as client:
-        common: dict[str, Any] = {"who": who, "service": SERVICE, "error": SourceError}
-        token_api = JsonApi(
-            client, **common, redactor=redactor, check=token_checker(who, flow.name), policy=policy
-        )
-        session = Session(token_api, flow, redactor)
+    flow = choose_flow(options, base_dir, caller.who)
+    with caller.client(_origin(flow.token_url)) as client:
+        token_api = caller.api(client, SERVICE, check=token_checker(caller.who, flow.name))
+        session = Session(token_api, flow, caller.redactor)
         tokens = TokenHolder(session.sign_in)
-        api = JsonApi(
-            client,
-            **common,
-            redactor=redactor,
-            check=checker(context),
-            policy=policy,
-            tokens=tokens,
-        )
+        api = caller.api(client, SERVICE, check=checker(context), tokens=tokens)
         tokens.token()  # sign in now: the answer names the org's address for every later call
         yield Org(api, session, settings)

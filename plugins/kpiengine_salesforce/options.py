@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kpiengine.connectors import TIMEOUT_OPTION
+
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_API_VERSION = "v62.0"
 DEFAULT_OBJECT = "Opportunity"
 DEFAULT_OWNER_KEY = "email"
 DEFAULT_TIMEZONE = "UTC"
-DEFAULT_TIMEOUT = 30.0
 
 WEB_ADDRESS = {
     "type": "string",
@@ -122,14 +123,7 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "description": "Salesforce stores times in UTC; created_on is the day in this time "
             "zone (e.g. Asia/Shanghai). closed_on (CloseDate) is a date already.",
         },
-        "timeout": {
-            "type": "number",
-            "exclusiveMinimum": 0,
-            "maximum": 300,
-            "default": DEFAULT_TIMEOUT,
-            "title": "timeout",
-            "description": "Seconds to wait for an answer before trying again.",
-        },
+        "timeout": TIMEOUT_OPTION,
     },
     "required": ["client_id"],
     "oneOf": [{"required": ["client_secret"]}, {"required": ["private_key_file"]}],

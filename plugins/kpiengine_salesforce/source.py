@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from kpiengine import (
-    Changes,
-    FetchRequest,
-    FieldType,
-    Progress,
-    Redactor,
-    Refused,
-    RetryPolicy,
-    Source,
-    SourceError,
-)
+from kpiengine import Changes, FetchRequest, FieldType, Progress, Refused, RetryPolicy
+from kpiengine.connectors import ApiSource
 from kpiengine_salesforce.columns import (
     CURRENCY_PATH,
     ENGINE_FIELDS,
@@ -36,10 +26,8 @@ from kpiengine_salesforce.soql import datetime_literal, period_condition, select
 from kpiengine_salesforce.table import page_batch, schema
 from kpiengine_salesforce.values import parse_datetime
 
-T = TypeVar("T")
 
-
-class SalesforceSource(Source):
+class SalesforceSource(ApiSource):
     """The records of a Salesforce object (Opportunity by default), read with SOQL.
 
     Engine fields: id (Id), name (Name), owner (the owner's Email, Name or user Id, per
@@ -54,20 +42,17 @@ class SalesforceSource(Source):
     id_column: ClassVar[str | None] = "id"
     fields_complete: ClassVar[bool] = False
     retry_policy: ClassVar[RetryPolicy] = RETRY
-    """How transient failures are retried; tests set a policy that does not really sleep."""
-
-    def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
-        super().__init__(source_id, options, base_dir)
-        self.redactor = Redactor.for_options(options, SOURCE_OPTIONS)
 
     def fields(self) -> Mapping[str, FieldType]:
         """The engine fields; checks `where` and `timezone` on the way (no network)."""
-        self._guarded(lambda: settings_of(self.options, self.source_id))
+        with self.guarded():
+            settings_of(self.options, self.source_id)
         return dict(ENGINE_FIELDS)
 
     def fetch(self, request: FetchRequest) -> pa.Table:
         """The requested columns of the records in the run's period (and meeting `where`)."""
-        return self._guarded(lambda: self._fetch(request))
+        with self.guarded():
+            return self._fetch(request)
 
     def fetch_changes(self, request: FetchRequest, since: datetime) -> Changes:
         """Records modified at or after `since` (SystemModstamp), and those gone since.
@@ -77,16 +62,10 @@ class SalesforceSource(Source):
         seen (`since` when nothing changed). Asking from `since` inclusive re-reads the last
         change, which a merge by id absorbs, rather than miss one made in the same instant.
         """
-        return self._guarded(lambda: self._changes(request, since))
+        with self.guarded():
+            return self._changes(request, since)
 
     # -- the work ----------------------------------------------------------------------------
-
-    def _guarded(self, work: Callable[[], T]) -> T:
-        with self.redactor.scrubbed():
-            try:
-                return work()
-            except Refused as exc:
-                raise SourceError(self.redactor.redact(exc.message)) from None
 
     def _fetch(self, request: FetchRequest) -> pa.Table:
         settings, columns = self._plan(request)
@@ -121,8 +100,7 @@ class SalesforceSource(Source):
             self.options,
             settings,
             _context(settings, columns),
-            redactor=self.redactor,
-            policy=self.retry_policy,
+            caller=self.caller(),
             base_dir=self.base_dir,
         )
 
@@ -144,10 +122,9 @@ class SalesforceSource(Source):
         ids: set[str] = set()
         who, zone = org.settings.who, org.settings.zone
         with Progress(who) as progress:
-            for page in org.pages(soql):
+            for page in progress.each(org.pages(soql)):
                 batches.append(page_batch(page, columns, zone, who))
                 ids.update(str(r["Id"]) for r in page if r.get("Id"))
-                progress.add(len(page))
         return pa.Table.from_batches(batches, schema=schema(columns)), ids
 
     def _changed(self, org: Org, modified: str) -> dict[str, datetime]:

@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from kpiengine import FieldType, Refused
-from kpiengine.connectors import ARROW_TYPES
+from kpiengine.connectors import ARROW_TYPES, parse_integer, parse_number
 from kpiengine_salesforce import values
 from kpiengine_salesforce.columns import Column, raw_value
 
@@ -24,8 +24,8 @@ def schema(columns: Sequence[Column]) -> pa.Schema:
 
 def _converter(kind: FieldType, zone: tzinfo) -> Callable[[Any], Any]:
     converters: dict[FieldType, Callable[[Any], Any]] = {
-        "number": values.number,
-        "integer": values.integer,
+        "number": parse_number,
+        "integer": parse_integer,
         "date": lambda v: values.day(v, zone),
         "boolean": values.boolean,
         "string": values.text,

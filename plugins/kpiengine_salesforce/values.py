@@ -13,8 +13,6 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from kpiengine.connectors import parse_integer, parse_number
-
 SCALE = Decimal("0.000001")
 DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})")
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -34,16 +32,6 @@ def utc_text(moment: datetime) -> str:
     """`2024-12-31T18:22:05.000Z`: ISO 8601 in UTC, to the millisecond."""
     utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def number(value: Any) -> Decimal | None:
-    """An exact number (the toolkit's rules: numeric text accepted, six decimals)."""
-    return parse_number(value)
-
-
-def integer(value: Any) -> int | None:
-    """A whole number; a fraction is refused rather than cut."""
-    return parse_integer(value)
 
 
 def day(value: Any, zone: tzinfo) -> date | None:

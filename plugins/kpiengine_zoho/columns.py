@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kpiengine import FieldType
-from kpiengine.connectors import CRM_FIELDS
+from kpiengine.connectors import CRM_FIELDS, parse_number
 from kpiengine_zoho import values
 from kpiengine_zoho.owners import Owners
 from kpiengine_zoho.settings import Settings
@@ -63,7 +63,7 @@ def _won(settings: Settings) -> tuple[tuple[str, ...], Reader]:
         return ("Stage",), by_stage
 
     def by_probability(record: Record, owners: Owners) -> bool | None:
-        found = values.number(record.get("Probability"))
+        found = parse_number(record.get("Probability"))
         return None if found is None else found >= WON_PROBABILITY
 
     return ("Probability",), by_probability

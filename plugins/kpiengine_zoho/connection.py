@@ -7,10 +7,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from kpiengine import JsonApi, Redactor, RetryPolicy, SourceError, TokenHolder, make_client
+from kpiengine import JsonApi, RetryPolicy, TokenHolder
+from kpiengine.connectors import Caller
 from kpiengine_zoho.auth import AccessTokens
 from kpiengine_zoho.errors import ACCOUNTS, SERVICE, Context, checker, token_checker
-from kpiengine_zoho.options import DEFAULT_ACCOUNTS_URL, DEFAULT_TIMEOUT
+from kpiengine_zoho.options import DEFAULT_ACCOUNTS_URL
 from kpiengine_zoho.settings import Settings
 
 RETRY = RetryPolicy(attempts=6, base_delay=2.0, max_delay=30.0, max_total=120.0)
@@ -57,41 +58,17 @@ def _accounts_url(options: Mapping[str, Any]) -> str:
 
 @contextmanager
 def open_crm(
-    options: Mapping[str, Any],
-    settings: Settings,
-    *,
-    who: str,
-    source_id: str,
-    redactor: Redactor,
-    policy: RetryPolicy,
+    options: Mapping[str, Any], settings: Settings, caller: Caller, source_id: str
 ) -> Iterator[Crm]:
     """A connection with a first access token already fetched; both clients closed on exit."""
-    timeout = float(options.get("timeout", DEFAULT_TIMEOUT))
-    with make_client(_accounts_url(options), timeout=timeout) as accounts_client:
-        accounts = JsonApi(
-            accounts_client,
-            who=who,
-            service=ACCOUNTS,
-            error=SourceError,
-            redactor=redactor,
-            check=token_checker(who),
-            policy=policy,
-        )
-        tokens = AccessTokens(accounts, options, redactor)
+    who = caller.who
+    with caller.client(_accounts_url(options)) as accounts_client:
+        accounts = caller.api(accounts_client, ACCOUNTS, check=token_checker(who))
+        tokens = AccessTokens(accounts, options, caller.redactor)
         holder = TokenHolder(tokens.fetch)
         holder.token()
         assert tokens.api_domain is not None  # set by every successful fetch
-        with make_client(tokens.api_domain, timeout=timeout) as client:
-            context = Context(who, source_id, settings.module)
-            api = JsonApi(
-                client,
-                who=who,
-                service=SERVICE,
-                error=SourceError,
-                redactor=redactor,
-                check=checker(context),
-                policy=policy,
-                tokens=holder,
-                auth_scheme=AUTH_SCHEME,
-            )
+        with caller.client(tokens.api_domain) as client:
+            check = checker(Context(who, source_id, settings.module))
+            api = caller.api(client, SERVICE, check=check, tokens=holder, auth_scheme=AUTH_SCHEME)
             yield Crm(api, settings)

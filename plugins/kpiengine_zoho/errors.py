@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kpiengine import Refused, Retryable, check_http, retry_after_seconds
-from kpiengine.connectors import Check
+from kpiengine import Refused, check_http
+from kpiengine.connectors import Check, retry_later
 
 if TYPE_CHECKING:
     import httpx
@@ -158,11 +158,10 @@ def checker(context: Context) -> Check:
         if status == 429 or (error is not None and error.code == "TOO_MANY_REQUESTS"):
             if _credits_spent(response):
                 raise Refused(_spent(context))
-            after = retry_after_seconds(response.headers.get("Retry-After"))
-            raise Retryable(
+            raise retry_later(
+                response,
                 f"{SERVICE} answered TOO_MANY_REQUESTS to {context.who} (too many calls at once, "
                 "or the org's API credits for the last 24 hours are spent)",
-                after,
             )
         if error is not None and status < 500:
             raise Refused(_REFUSALS.get(error.code, _other)(error, context))

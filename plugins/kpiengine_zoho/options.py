@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from kpiengine.connectors import TIMEOUT_OPTION
+
 DEFAULT_ACCOUNTS_URL = "https://accounts.zoho.com"
 DEFAULT_MODULE = "Deals"
 DEFAULT_API_VERSION = "v8"
 DEFAULT_OWNER_KEY = "email"
-DEFAULT_TIMEOUT = 30.0
 
 SOURCE_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -85,14 +86,7 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "description": "The stage labels that count as won. Without it a deal is won when "
             "its Probability is 100 % — what Zoho sets for stages of the Closed Won type.",
         },
-        "timeout": {
-            "type": "number",
-            "exclusiveMinimum": 0,
-            "maximum": 300,
-            "default": DEFAULT_TIMEOUT,
-            "title": "timeout",
-            "description": "Seconds to wait for an answer before trying again.",
-        },
+        "timeout": TIMEOUT_OPTION,
     },
     "required": ["client_id", "client_secret", "refresh_token"],
     "additionalProperties": False,

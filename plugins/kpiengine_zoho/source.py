@@ -12,25 +12,16 @@ How records are read:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from kpiengine import (
-    Changes,
-    FetchRequest,
-    FieldType,
-    Progress,
-    Redactor,
-    Refused,
-    RetryPolicy,
-    Source,
-    SourceError,
-)
+from kpiengine import Changes, FetchRequest, FieldType, Progress, Refused, RetryPolicy
+from kpiengine.connectors import ApiSource
 from kpiengine_zoho import values
 from kpiengine_zoho.columns import ENGINE_FIELDS, Column, plan_columns, zoho_fields
 from kpiengine_zoho.connection import RETRY, Crm, open_crm
@@ -45,12 +36,11 @@ from kpiengine_zoho.settings import Settings
 from kpiengine_zoho.table import page_batch, schema
 from kpiengine_zoho.users import load_users
 
-T = TypeVar("T")
 MAX_FIELDS = 49
 """Zoho returns at most 50 fields per request (Get Records and COQL), `id` among them."""
 
 
-class ZohoSource(Source):
+class ZohoSource(ApiSource):
     """The records of a Zoho CRM module (Deals by default), through the REST API v6–v8.
 
     Nothing is fetched before `fetch`: validating a ruleset needs no network.
@@ -61,12 +51,9 @@ class ZohoSource(Source):
     id_column: ClassVar[str | None] = "id"
     fields_complete: ClassVar[bool] = False
     retry_policy: ClassVar[RetryPolicy] = RETRY
-    """How transient failures are retried; tests set a policy that does not really sleep."""
 
     def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
         super().__init__(source_id, options, base_dir)
-        self.who = f"source '{source_id}'"
-        self.redactor = Redactor.for_options(options, SOURCE_OPTIONS)
         self.settings = Settings.from_options(options)
 
     def fields(self) -> Mapping[str, FieldType]:
@@ -75,28 +62,16 @@ class ZohoSource(Source):
 
     def fetch(self, request: FetchRequest) -> pa.Table:
         """The requested columns (and `id`) of the records created or closed in the periods."""
-        return self._guarded(lambda: self._fetch(request))
+        with self.guarded():
+            return self._fetch(request)
 
     def fetch_changes(self, request: FetchRequest, since: datetime) -> Changes:
         """Records modified since `since`, and the ids of those deleted since then."""
-        return self._guarded(lambda: self._changes(request, since))
-
-    def _guarded(self, work: Callable[[], T]) -> T:
-        with self.redactor.scrubbed():
-            try:
-                return work()
-            except Refused as exc:
-                raise SourceError(self.redactor.redact(exc.message)) from None
+        with self.guarded():
+            return self._changes(request, since)
 
     def _open(self) -> AbstractContextManager[Crm]:
-        return open_crm(
-            self.options,
-            self.settings,
-            who=self.who,
-            source_id=self.source_id,
-            redactor=self.redactor,
-            policy=self.retry_policy,
-        )
+        return open_crm(self.options, self.settings, self.caller(), self.source_id)
 
     def _plan(self, request: FetchRequest) -> list[Column]:
         columns = plan_columns(request.columns, self.settings)
@@ -131,11 +106,8 @@ class ZohoSource(Source):
         self, crm: Crm, pages: Iterable[list[Record]], columns: Sequence[Column]
     ) -> pa.Table:
         owners = Owners(self.settings.owner_key, lambda: load_users(crm))
-        batches = []
         with Progress(self.who) as progress:
-            for page in pages:
-                batches.append(page_batch(page, columns, owners, self.who))
-                progress.add(len(page))
+            batches = [page_batch(p, columns, owners, self.who) for p in progress.each(pages)]
         if owners.unknown:
             self.notes.append(
                 f"{self.who}: {len(owners.unknown)} owner(s) of records are not among the Zoho "

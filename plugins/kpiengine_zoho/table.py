@@ -7,26 +7,20 @@ Python: the network, not this loop, sets the pace.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
 from kpiengine import FieldType, Refused
-from kpiengine.connectors import ARROW_TYPES
+from kpiengine.connectors import ARROW_TYPES, parse_integer, parse_number
 from kpiengine_zoho import values
 from kpiengine_zoho.columns import Column, Record
 from kpiengine_zoho.owners import Owners
 
-
-def _exact(value: Any) -> Decimal | None:
-    return values.number(value)  # already six decimals, half-up
-
-
 CONVERTERS: dict[FieldType, Callable[[Any], Any]] = {
     "string": values.text,
-    "number": _exact,
-    "integer": values.integer,
+    "number": parse_number,  # already six decimals, half-up
+    "integer": parse_integer,
     "date": values.day,
     "boolean": values.boolean,
 }

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from kpiengine import decimal_text
-from kpiengine.connectors import parse_integer, parse_number
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 TRUE_WORDS = frozenset({"true", "1", "yes"})
@@ -56,16 +55,6 @@ def text(value: Any) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def number(value: Any) -> Decimal | None:
-    """An exact number (the toolkit's rules: numeric text accepted, six decimals)."""
-    return parse_number(value)
-
-
-def integer(value: Any) -> int | None:
-    """A whole number; a fraction is refused rather than cut."""
-    return parse_integer(value)
 
 
 def moment(value: str) -> datetime:

@@ -8,20 +8,38 @@
 - `TokenHolder`: an access token fetched on first use and refreshed once on HTTP 401.
 - `Redactor`: secret option values kept out of messages, log records and tracebacks.
 - `Progress`: records fetched, on stderr, only when stderr is a terminal.
-- `JsonApi`: all of the above around one vendor's JSON API.
+- `JsonApi`: all of the above around one vendor's JSON API; `check_http` and `retry_later`, the
+  verdicts a vendor's `check` falls back on.
+- `Caller`: who calls (named in messages), the error the user sees, the redactor, the retry policy
+  and the timeout, shared by every `JsonApi` one source or output opens (`Caller.open`).
+- `ApiSource`: the base of an API source: `who`, `redactor`, `guarded()` and `caller()` set up.
+- `guarded`: a connector's entry point, with `Refused`, exhausted retries and network failures
+  turned into its SourceError or OutputError, secrets removed.
+- `TIMEOUT_OPTION`, `option_timeout`, `option_zone`: the `timeout` and `timezone` options.
 - `parse_number` / `parse_integer`: vendors' numbers as exact decimals; `CRM_FIELDS`: the
   fields every CRM source offers.
 
-A connector builds a `JsonApi` in `fetch` (never in `__init__` or `fields`: validating a ruleset
-does no network I/O), runs inside `redactor.scrubbed()`, and turns vendor error codes into
-`Retryable` or `Refused` in its `check`.
+A connector source subclasses `ApiSource`, opens its `JsonApi` in `fetch` (never in `__init__` or
+`fields`: validating a ruleset does no network I/O) from `self.caller()`, runs each entry point
+inside `self.guarded()`, and turns vendor error codes into `Retryable` or `Refused` in its `check`.
 """
 
 from __future__ import annotations
 
-from kpiengine.connectors.api import Check, JsonApi, check_http, decode_json, encode_json
+from kpiengine.connectors.api import (
+    Check,
+    JsonApi,
+    check_http,
+    decode_json,
+    encode_json,
+    retry_later,
+)
+from kpiengine.connectors.api_source import ApiSource
+from kpiengine.connectors.caller import Caller, VendorParts
 from kpiengine.connectors.client import DEFAULT_TIMEOUT, make_client
 from kpiengine.connectors.failures import Refused, Retryable
+from kpiengine.connectors.guard import guarded
+from kpiengine.connectors.options import TIMEOUT_OPTION, option_timeout, option_zone
 from kpiengine.connectors.progress import Progress
 from kpiengine.connectors.ratelimit import RateLimiter, TokenBucket
 from kpiengine.connectors.redact import Redactor, secret_option_names
@@ -44,6 +62,9 @@ __all__ = [
     "ARROW_TYPES",
     "CRM_FIELDS",
     "DEFAULT_TIMEOUT",
+    "TIMEOUT_OPTION",
+    "ApiSource",
+    "Caller",
     "Check",
     "JsonApi",
     "Progress",
@@ -55,13 +76,18 @@ __all__ = [
     "Retryable",
     "TokenBucket",
     "TokenHolder",
+    "VendorParts",
     "check_http",
     "decode_json",
     "encode_json",
+    "guarded",
     "make_client",
+    "option_timeout",
+    "option_zone",
     "parse_integer",
     "parse_number",
     "retry_after_seconds",
+    "retry_later",
     "secret_option_names",
     "time_zone",
     "with_retries",

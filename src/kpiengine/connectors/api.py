@@ -44,11 +44,18 @@ def check_http(response: httpx.Response, who: str, service: str) -> None:
     if 200 <= status < 300:
         return
     if status == 429 or status >= 500:
-        after = retry_after_seconds(response.headers.get("Retry-After"))
-        raise Retryable(f"{service} answered HTTP {status} for {who}", after)
+        raise retry_later(response, f"{service} answered HTTP {status} for {who}")
     if status in (401, 403):
         raise Refused(f"{service} refused the credentials of {who} (HTTP {status})")
     raise Refused(f"{service} answered HTTP {status} for {who} — check its base URL")
+
+
+def retry_later(response: httpx.Response, reason: str, wait: float | None = None) -> Retryable:
+    """A `Retryable` for an answer that says "not now": waits as long as its `Retry-After`
+    header asks, else `wait` seconds (the vendor's documented window), else the policy's backoff.
+    """
+    after = retry_after_seconds(response.headers.get("Retry-After"))
+    return Retryable(reason, wait if after is None else after)
 
 
 def _json_default(value: Any) -> Any:

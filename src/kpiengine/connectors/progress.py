@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator, Sized
 from types import TracebackType
-from typing import TextIO
+from typing import TextIO, TypeVar
+
+S = TypeVar("S", bound=Sized)
 
 
 class Progress:
@@ -32,6 +35,12 @@ class Progress:
             self.stream.write(f"\r{self.label}: {self.count:,} records fetched")
             self.stream.flush()
             self.drawn = True
+
+    def each(self, pages: Iterable[S]) -> Iterator[S]:
+        """`pages` one at a time, each counted (by its length) once the caller is done with it."""
+        for page in pages:
+            yield page
+            self.add(len(page))
 
     def close(self) -> None:
         """Finish the line (only if something was drawn)."""
