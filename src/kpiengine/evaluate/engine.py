@@ -24,10 +24,9 @@ from kpiengine.plan.ruleset import Ruleset
 from kpiengine.plugins import Registry
 from kpiengine.ranking import ranks_within
 from kpiengine.results import ResultTable
-from kpiengine.results.model import GroupResult, IndicatorResult, Results, SubjectResult
-from kpiengine.results.objects import lazy_groups, lazy_subjects
+from kpiengine.results.model import Results
 from kpiengine.rows import GroupRow, Row, all_aggregations, metric_values
-from kpiengine.scoring import Scored, compared, grade_of, score_indicators, total_of
+from kpiengine.scoring import compared, score_indicators, total_of
 from kpiengine.suggest import did_you_mean
 from kpiengine.targets import TargetTable, load_target_rows, resolve_target
 
@@ -112,59 +111,6 @@ def add_feedback(ruleset: Ruleset, row: Row) -> None:
             row.feedback.append(item.message.render(names))
 
 
-def indicator_results(ruleset: Ruleset, scored: list[Scored]) -> dict[str, IndicatorResult]:
-    return {
-        s.indicator.id: IndicatorResult(
-            id=s.indicator.id,
-            name=s.indicator.name,
-            unit=s.indicator.unit,
-            actual=s.actual,
-            target=s.target.value if s.target else None,
-            attainment=s.attainment,
-            score=s.score,
-            weight=s.indicator.weight,
-        )
-        for s in sorted(scored, key=lambda s: ruleset.indicators.index(s.indicator))
-    }
-
-
-def group_result(ruleset: Ruleset, row: GroupRow) -> GroupResult:
-    grade = grade_of(row.total, ruleset.grades)
-    return GroupResult(
-        group=row.group,
-        value=row.value,
-        period=row.period.id,
-        members=tuple(m.subject.id for m in row.members),
-        indicators=indicator_results(ruleset, row.scored),
-        metrics=row.metrics,
-        total=row.total,
-        grade=grade.grade if grade else None,
-        warnings=tuple(w for s in row.scored for w in s.warnings),
-    )
-
-
-def to_result(ruleset: Ruleset, row: Row) -> SubjectResult:
-    grade = grade_of(row.total, ruleset.grades)
-    indicators = indicator_results(ruleset, row.scored)
-    return SubjectResult(
-        subject=row.subject.id,
-        name=row.subject.name,
-        period=row.period.id,
-        groups=row.subject.groups,
-        indicators=indicators,
-        metrics=row.metrics,
-        total=row.total,
-        grade=grade.grade if grade else None,
-        grade_name=grade.name if grade else None,
-        ranks=row.ranks,
-        feedback=tuple(row.feedback),
-        incentives={line.incentive.id: line.amount for line in row.lines},
-        payout=row.payout,
-        honors=tuple(row.honors),
-        warnings=tuple(w for s in row.scored for w in s.warnings),
-    )
-
-
 def unmatched_owners(store: Store, ruleset: Ruleset, subjects: list[Subject]) -> list[str]:
     """Records whose owner is nobody evaluated: said once per source, never dropped silently."""
     ids = [s.id for s in subjects]
@@ -203,22 +149,13 @@ def traced_rows(
     return rows, groups
 
 
-def make_results(
-    ruleset: Ruleset,
-    periods: Sequence[Period],
-    rows: Sequence[SubjectResult],
-    groups: Sequence[GroupResult],
-    table: ResultTable | None = None,
-) -> Results:
+def make_results(ruleset: Ruleset, periods: Sequence[Period], table: ResultTable) -> Results:
     return Results(
         ruleset_name=ruleset.name,
         ruleset_sha256=ruleset.sha256,
         locale=ruleset.locale,
         currency=ruleset.currency,
-        money_places=minor_units(ruleset.currency),
         periods=tuple(p.id for p in periods),
-        rows=rows,
-        groups=groups,
         table=table,
     )
 
@@ -244,8 +181,8 @@ def evaluate(
 ) -> Run:
     """Run the plan; raises KpiEngineError with a clear message on any user-facing failure.
 
-    The results come from the columnar evaluator; with `trace` (for `explain`) from the row
-    evaluator, which also keeps each row's working.
+    The results come from the columnar evaluator; with `trace` (for `explain`) the row
+    evaluator also runs, to keep each row's working.
     """
     periods = select_periods(ruleset, period_ids)
     all_periods = calendar_periods(ruleset.calendar)
@@ -256,14 +193,8 @@ def evaluate(
     rows: list[Row] = []
     with phase(f"scoring {len(subjects):,} people × {len(periods)} periods"):
         if trace:
-            rows, groups = traced_rows(ruleset, store, subjects, periods, all_periods)
-            people = [to_result(ruleset, r) for r in rows]
-            results = make_results(
-                ruleset, periods, people, [group_result(ruleset, g) for g in groups]
-            )
-        else:
-            table = _columnar(ruleset, store, subjects, periods, all_periods)
-            lazy = lazy_subjects(table), lazy_groups(table)
-            results = make_results(ruleset, periods, *lazy, table)
+            rows, _ = traced_rows(ruleset, store, subjects, periods, all_periods)
+        table = _columnar(ruleset, store, subjects, periods, all_periods)
+        results = make_results(ruleset, periods, table)
     notes = [*store.notes, *unmatched_owners(store, ruleset, subjects)]
     return Run(ruleset, periods, store, rows, results, notes)
