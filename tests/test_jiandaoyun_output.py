@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from jiandaoyun_server import APP, JiandaoyunMock, quick_policy, serving
 
-from kpiengine import IndicatorResult, OutputError, Results, SubjectResult
+from kpiengine import IndicatorInfo, Layout, OutputError, Results, ResultTable
 from kpiengine_jiandaoyun import JiandaoyunOutput
 
 ENTRY = "entry-results"
@@ -31,36 +31,36 @@ BATCH_CREATE = "/api/v5/app/entry/data/batch_create"
 UPDATE = "/api/v5/app/entry/data/update"
 
 
-def result(subject, period, total="85.5", payout="12000.5"):
-    revenue = IndicatorResult(
-        "revenue",
-        "销售额",
-        "money",
-        Decimal(900000),
-        Decimal(1000000),
-        Decimal("0.9"),
-        Decimal(36),
-        Decimal(40),
-    )
-    return SubjectResult(
-        subject=subject,
-        name=subject,
-        period=period,
-        groups={"team": "华东一组"},
-        indicators={"revenue": revenue},
-        metrics={},
-        total=Decimal(total),
-        grade="A",
-        grade_name="优秀",
-        ranks={"team": 1},
-        incentives={"commission": Decimal(payout)},
-        payout=Decimal(payout),
-    )
+LAYOUT = Layout(
+    groups=("team",),
+    indicators=(IndicatorInfo("revenue", "销售额", "money", Decimal(40)),),
+    ranks=("team",),
+    incentives=("commission",),
+)
+
+
+def result(subject, period, total="85.5", payout="12000.50"):
+    revenue = {"actual": "900000", "target": "1000000", "attainment": "0.9", "score": "36"}
+    return {
+        "subject": subject,
+        "name": subject,
+        "period": period,
+        "group:team": "华东一组",
+        **{f"indicator:revenue.{k}": v for k, v in revenue.items()},
+        "total": total,
+        "grade": "A",
+        "grade_name": "优秀",
+        "rank:team": "1",
+        "line:commission": payout,
+        "payout": payout,
+    }
 
 
 def results(*rows):
-    periods = tuple(sorted({r.period for r in rows}))
-    return Results("plan", "0" * 64, "zh-CN", "CNY", 2, periods, tuple(rows))
+    periods = tuple(sorted({r["period"] for r in rows}))
+    return Results(
+        "plan", "0" * 64, "zh-CN", "CNY", periods, ResultTable.from_rows(LAYOUT, 2, rows)
+    )
 
 
 @pytest.fixture(autouse=True)

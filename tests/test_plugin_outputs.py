@@ -8,6 +8,7 @@ import io
 import json
 import os
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 
 import jsonschema
@@ -19,7 +20,7 @@ import kpiengine_console
 import kpiengine_csv
 import kpiengine_json
 import kpiengine_json.output
-from kpiengine import IndicatorResult, OutputError, Results, SubjectResult
+from kpiengine import IndicatorInfo, Layout, OutputError, Results, ResultTable
 from kpiengine.plugins import collect, new_manager
 from kpiengine_console import ConsoleOutput
 from kpiengine_console.numbers import money_text, score_text
@@ -27,117 +28,106 @@ from kpiengine_console.render import render
 from kpiengine_csv import CsvOutput
 from kpiengine_json import JsonOutput
 
-
-def indicator(id, name, unit, actual, target, attainment, score, weight):
-    return IndicatorResult(id, name, unit, actual, target, attainment, score, Decimal(weight))
-
-
-def revenue(actual, target, attainment, score):
-    return indicator("revenue", "销售额", "money", actual, target, attainment, score, 40)
-
-
-def csat(actual, attainment, score):
-    return indicator("csat", "客户满意度", "percent", actual, Decimal("0.9"), attainment, score, 30)
-
-
-def teamwork(actual, attainment, score):
-    return indicator("teamwork", "团队合作", None, actual, "优秀", attainment, score, 10)
+LAYOUT = Layout(
+    groups=("team",),
+    indicators=(
+        IndicatorInfo("revenue", "销售额", "money", Decimal(40)),
+        IndicatorInfo("csat", "客户满意度", "percent", Decimal(30)),
+        IndicatorInfo("teamwork", "团队合作", None, Decimal(10), actual="text", target="text"),
+    ),
+    metrics=(("opportunities", "number"), ("won_deals", "number")),
+    ranks=("team",),
+    incentives=("commission", "kicker"),
+)
+GRADE_NAMES = {"A": "优秀", "C": "合格", "D": "待改进"}
 
 
-def row(subject, name, period, team, indicators, total, grade, rank, **extra):
-    return SubjectResult(
-        subject=subject,
-        name=name,
-        period=period,
-        groups={"team": team},
-        indicators={i.id: i for i in indicators},
-        metrics={"opportunities": Decimal(25), "won_deals": Decimal(2)},
-        total=total,
-        grade=grade,
-        grade_name={"A": "优秀", "C": "合格", "D": "待改进"}[grade],
-        ranks={"team": rank},
-        **extra,
-    )
+def row(subject, name, period, indicators, total, grade, rank, lines, payout="0.00", **lists):
+    """A result row's cells, as the result table holds them: exact text."""
+    cells = {
+        "subject": subject,
+        "name": name,
+        "period": period,
+        "group:team": "华东一组",
+        "metric:opportunities": "25",
+        "metric:won_deals": "2",
+        "total": total,
+        "grade": grade,
+        "grade_name": GRADE_NAMES[grade],
+        "rank:team": str(rank),
+        "line:commission": lines[0],
+        "line:kicker": lines[1],
+        "payout": payout,
+        **{key: list(lists.get(key, ())) for key in ("honors", "feedback", "warnings")},
+    }
+    for (indicator, target), values in zip(TARGETS, indicators, strict=True):
+        actual, attainment, score = values
+        fields = {"actual": actual, "target": target, "attainment": attainment, "score": score}
+        cells |= {f"indicator:{indicator}.{k}": v for k, v in fields.items()}
+    return cells
 
+
+TARGETS = [("revenue", "1000000"), ("csat", "0.9"), ("teamwork", "优秀")]
 
 ZHANG_Q1 = row(
     "R001",
     "张三",
     "2025-Q1",
-    "华东一组",
-    [
-        revenue(Decimal("900000"), Decimal("1000000"), Decimal("0.9"), Decimal("36")),
-        csat(Decimal("0.85"), Decimal("0.944444"), Decimal("25.5")),
-        teamwork("良好", Decimal("0.8"), Decimal("8")),
-    ],
-    Decimal("69.5"),
+    [("900000", "0.9", "36"), ("0.85", "0.944444", "25.5"), ("良好", "0.8", "8")],
+    "69.5",
     "C",
     1,
-    incentives={"commission": Decimal("12000"), "kicker": Decimal("6666.67")},
-    payout=Decimal("18666.67"),
-    honors=("销售冠军",),
-    feedback=("销售额完成率 90%,建议参加高级销售策略培训",),
+    ("12000.00", "6666.67"),
+    "18666.67",
+    honors=["销售冠军"],
+    feedback=["销售额完成率 90%,建议参加高级销售策略培训"],
 )
 OUYANG_Q1 = row(
     "R002",
     "欧阳娜娜",
     "2025-Q1",
-    "华东一组",
-    [
-        revenue(Decimal("0.1") + Decimal("0.2"), Decimal("1000000"), Decimal("0"), Decimal("0")),
-        csat(None, None, Decimal("0")),
-        teamwork("优秀", Decimal("1"), Decimal("10")),
-    ],
-    Decimal("10"),
+    [("0.3", "0", "0"), (None, None, "0"), ("优秀", "1", "10")],
+    "10",
     "D",
     2,
-    incentives={"commission": Decimal("0"), "kicker": Decimal("0")},
-    warnings=("客户满意度: 2025-Q1 没有数据, 按 0 分计",),
+    ("0.00", "0.00"),
+    warnings=["客户满意度: 2025-Q1 没有数据, 按 0 分计"],
 )
 ZHANG_Q2 = row(
     "R001",
     "张三",
     "2025-Q2",
-    "华东一组",
-    [
-        revenue(Decimal("1200000"), Decimal("1000000"), Decimal("1.2"), Decimal("48")),
-        csat(Decimal("0.9"), Decimal("1"), Decimal("27")),
-        teamwork("优秀", Decimal("1"), Decimal("10")),
-    ],
-    Decimal("85"),
+    [("1200000", "1.2", "48"), ("0.9", "1", "27"), ("优秀", "1", "10")],
+    "85",
     "A",
     1,
-    incentives={"commission": Decimal("35000.5"), "kicker": Decimal("13333.33")},
-    payout=Decimal("48333.83"),
+    ("35000.50", "13333.33"),
+    "48333.83",
 )
 OUYANG_Q2 = row(
     "R002",
     "欧阳娜娜",
     "2025-Q2",
-    "华东一组",
     [
-        revenue(
-            Decimal("333333.333333"), Decimal("1000000"), Decimal("0.333333"), Decimal("13.333333")
-        ),
-        csat(Decimal("0.95"), Decimal("1.055556"), Decimal("28.5")),
-        teamwork("良好", Decimal("0.8"), Decimal("8")),
+        ("333333.333333", "0.333333", "13.333333"),
+        ("0.95", "1.055556", "28.5"),
+        ("良好", "0.8", "8"),
     ],
-    Decimal("49.833333"),
+    "49.833333",
     "D",
     2,
-    incentives={"commission": Decimal("0"), "kicker": Decimal("0")},
+    ("0.00", "0.00"),
 )
 
 
-def results(rows=(ZHANG_Q1, OUYANG_Q1, ZHANG_Q2, OUYANG_Q2)):
+def results(rows=(ZHANG_Q1, OUYANG_Q1, ZHANG_Q2, OUYANG_Q2), layout=LAYOUT):
     return Results(
         ruleset_name="2025年销售绩效计划",
         ruleset_sha256="ab" * 32,
         locale="zh-CN",
         currency="CNY",
-        money_places=2,
         periods=("2025-Q1", "2025-Q2"),
-        rows=tuple(rows),
+        table=ResultTable.from_rows(layout, 2, rows),
     )
 
 
@@ -341,7 +331,7 @@ def test_csv_output_encoding_and_delimiter_options(tmp_path):
 
 
 def test_csv_output_joins_several_honors(tmp_path):
-    many = SubjectResult(**{**ZHANG_Q1.__dict__, "honors": ("销售冠军", "优秀员工")})
+    many = {**ZHANG_Q1, "honors": ["销售冠军", "优秀员工"]}
     CsvOutput({"path": "r.csv"}, tmp_path).write(results([many]))
     assert read_csv_file(tmp_path / "r.csv")[0]["honors"] == "销售冠军; 优秀员工"
 
@@ -375,7 +365,7 @@ def test_csv_write_failing_halfway_keeps_the_previous_file(tmp_path, monkeypatch
 
 
 def test_csv_text_the_encoding_cannot_hold_is_an_output_error(tmp_path):
-    emoji = SubjectResult(**{**ZHANG_Q1.__dict__, "name": "张三😀"})
+    emoji = {**ZHANG_Q1, "name": "张三😀"}
     with pytest.raises(OutputError, match="'😀' has no gbk form — use encoding: utf-8-sig"):
         CsvOutput({"path": "r.csv", "encoding": "gbk"}, tmp_path).write(results([emoji]))
     assert os.listdir(tmp_path) == []
@@ -455,9 +445,8 @@ def test_console_shows_warnings_honors_and_feedback_under_the_table():
 
 
 def test_console_payout_column_only_when_there_are_incentives():
-    plain = [SubjectResult(**{**r.__dict__, "incentives": {}}) for r in results().rows]
     console = Console(record=True, width=140, file=io.StringIO())
-    render(results(plain), console)
+    render(results(layout=replace(LAYOUT, incentives=())), console)
     assert "奖金" not in console.export_text()
 
 
@@ -467,7 +456,7 @@ def test_console_show_picks_the_parts():
 
 
 def test_console_text_in_square_brackets_is_not_markup():
-    odd = SubjectResult(**{**ZHANG_Q1.__dict__, "name": "[bold]张三[/bold]"})
+    odd = {**ZHANG_Q1, "name": "[bold]张三[/bold]"}
     console = Console(record=True, width=140, file=io.StringIO())
     render(results([odd]), console)
     assert "[bold]张三[/bold]" in console.export_text()

@@ -4,13 +4,15 @@ import ast
 import importlib.metadata
 import inspect
 import re
+import sys
 import types
 from pathlib import Path
 
 import click
 import pytest
 
-from kpiengine import Output, Source, hookimpl, hookspecs
+import kpiengine.plugins
+from kpiengine import PLUGIN_API, Output, Source, hookimpl, hookspecs
 from kpiengine.errors import PluginError
 from kpiengine.plugins import check, collect, load_entry_points, new_manager
 
@@ -138,3 +140,55 @@ def test_builtin_plugins_import_only_the_public_api():
 def test_entry_points_name_every_builtin_plugin_package():
     names = {ep.name for ep in importlib.metadata.entry_points(group="kpiengine")}
     assert {"csv", "json", "console"} <= names
+
+
+# --- the plugin API version -----------------------------------------------------------------
+
+
+def installed(monkeypatch, name, module):
+    """`module` as the only installed plugin, found through an entry point named `name`."""
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    ep = importlib.metadata.EntryPoint(name, module.__name__, "kpiengine")
+    monkeypatch.setattr(kpiengine.plugins, "_entry_points", lambda: iter([ep]))
+
+
+def outputs_plugin(module_name, api):
+    module = plugin_module(module_name, register_outputs=lambda register: register(DemoOutput))
+    if api is not None:
+        module.KPIENGINE_API = api
+    return module
+
+
+def test_a_plugin_for_the_current_api_loads(monkeypatch):
+    installed(monkeypatch, "current", outputs_plugin("current_plugin", PLUGIN_API))
+    pm = new_manager()
+    load_entry_points(pm)
+    assert collect(pm).outputs["demo"] == (DemoOutput, "current")
+
+
+def test_a_plugin_for_another_api_is_refused_naming_it_and_both_versions(monkeypatch):
+    installed(monkeypatch, "old", outputs_plugin("old_plugin", 1))
+    with pytest.raises(PluginError) as refused:
+        load_entry_points(new_manager())
+    assert str(refused.value) == (
+        f"plugin 'old' (old_plugin) is written for kpiengine plugin API 1; this kpiengine has "
+        f"plugin API {PLUGIN_API}: update the plugin for API {PLUGIN_API} (docs/plugins.md lists "
+        f"what changed), then set KPIENGINE_API = {PLUGIN_API} in it"
+    )
+
+
+def test_a_plugin_that_declares_no_api_is_refused(monkeypatch):
+    installed(monkeypatch, "silent", outputs_plugin("silent_plugin", None))
+    with pytest.raises(PluginError, match=r"plugin 'silent' \(silent_plugin\) does not say which"):
+        load_entry_points(new_manager())
+
+
+def test_every_installed_plugin_declares_the_current_api():
+    for ep in importlib.metadata.entry_points(group="kpiengine"):
+        assert ep.load().KPIENGINE_API == PLUGIN_API, ep.name
+
+
+def test_the_plugin_api_and_its_changes_are_documented():
+    docs = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    assert f"KPIENGINE_API = {PLUGIN_API}" in docs
+    assert re.search(rf"^### API {PLUGIN_API}\b", docs, re.M)

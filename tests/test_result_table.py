@@ -1,11 +1,9 @@
-"""The result table: the run's text cells, shown by DuckDB, must say exactly what the result
-objects say — the same CSV bytes and JSON bytes whichever way the table was built, and JSON that
-reads back as `results_document`."""
+"""The result table: the run's text cells, shown by DuckDB as CSV and JSON, and read back as
+row objects; a row's JSON alone is byte for byte what the whole document holds for it."""
 
 import csv
 import io
 import json
-from dataclasses import replace
 from decimal import Decimal
 from itertools import zip_longest
 from pathlib import Path
@@ -17,16 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from kpitest import EXAMPLE, ROOT
 
-from kpiengine import SubjectResult, result_table
+from kpiengine import Layout, ResultTable, json_document
 from kpiengine.evaluate.engine import evaluate
 from kpiengine.evaluate.texts import number_text, trimmed
 from kpiengine.plan.load import load_ruleset
 from kpiengine.plugins import registry
 from kpiengine.results import ResultColumn
-from kpiengine.results.model import json_number, results_document
-from kpiengine.results.objects import table_of
 from kpiengine.results.text import decimal_text
-from kpiengine_json.output import results_json
 
 PLANS = [EXAMPLE, *sorted((ROOT / "tests" / "golden" / "payouts").glob("*/plan.yaml"))]
 
@@ -45,25 +40,40 @@ def results(request):
     return run(request.param)
 
 
-def test_a_run_keeps_its_table_and_builds_no_objects_for_the_outputs(results):
-    assert results.table is not None
-    assert result_table(results) is results.table
+def document(results, indent=2):
+    return b"".join(json_document(results, indent)).decode("utf-8")
+
+
+def test_a_run_is_its_table_and_the_rows_are_read_from_it(results):
+    assert isinstance(results.table, ResultTable)
     assert len(results.table) == len(results.rows) > 0
+    assert results.rows is results.rows  # read once
+    shown = json.loads(document(results))
+    assert [(r["subject"], r["period"]) for r in shown["results"]] == [
+        (r.subject, r.period) for r in results.rows
+    ]
+    assert [r["payout"] for r in shown["results"]] == [f"{r.payout:.2f}" for r in results.rows]
+    assert [(g["group"], g["value"]) for g in shown["groups"]] == [
+        (g.group, g.value) for g in results.groups
+    ]
 
 
-def test_the_table_rebuilt_from_the_objects_writes_the_same_csv(results):
-    rebuilt = table_of(results.rows, results.groups, results.money_places)
-    assert "".join(csv_chunks(results.table, ",")) == "".join(csv_chunks(rebuilt, ","))
+def test_each_rows_json_is_its_line_in_the_document(results):
+    lines = document(results).splitlines()
+    rows = list(results.table.json_rows())
+    assert [line.strip().rstrip(",") for line in lines[5 : 5 + len(rows)]] == rows
+    first, last = results.rows[0], results.rows[-1]
+    alone = results.table.where(subject=last.subject, period=last.period)
+    assert list(alone.json_rows()) == [rows[-1]]
+    of_period = results.table.where(period=first.period)
+    assert list(of_period.json_rows()) == [
+        text for text, r in zip(rows, results.rows, strict=True) if r.period == first.period
+    ]
 
 
 @pytest.mark.parametrize("indent", [None, 2])
-def test_the_table_rebuilt_from_the_objects_writes_the_same_json(results, indent):
-    objects_only = replace(results, table=None)
-    assert results_json(results, indent) == results_json(objects_only, indent)
-
-
-def test_the_json_reads_back_as_the_results_document(results):
-    assert json.loads(results_json(results)) == results_document(results)
+def test_the_document_without_indent_holds_the_same_json(results, indent):
+    assert json.loads(document(results, indent)) == json.loads(document(results))
 
 
 def test_the_csv_has_a_row_per_subject_and_period_in_order(results):
@@ -125,13 +135,13 @@ def test_json_numbers_read_back_as_pythons_floats(values):
     got = [
         json.loads(r[0]) for r in con.execute("SELECT to_json(CAST(v AS JSON)) FROM t").fetchall()
     ]
-    assert got == [json_number(v) for v in values]
+    assert got == [int(v) if v == v.to_integral_value() else float(v) for v in values]
     whole = [v == v.to_integral_value() for v in values]
     assert [isinstance(g, int) for g in got] == whole
 
 
 def person(subject, name, period):
-    return SubjectResult(subject, name, period, {}, {}, {}, Decimal(0), None, None, {})
+    return {"subject": subject, "name": name, "period": period, "total": "0", "payout": "0.00"}
 
 
 cells = st.text(alphabet=st.sampled_from(list('ab ,;"\r\n\t中')), max_size=8)
@@ -145,7 +155,7 @@ cells = st.text(alphabet=st.sampled_from(list('ab ,;"\r\n\t中')), max_size=8)
 def test_csv_lines_are_quoted_as_the_csv_module_quotes(rows, delimiter):
     """Byte for byte as Python writes them, except that a lone carriage return is quoted too
     (Python leaves it bare when lines end in \\n, and then cannot read its own file back)."""
-    table = table_of([person(*row) for row in rows], [], 2)
+    table = ResultTable.from_rows(Layout(), 2, [person(*row) for row in rows])
     text = "".join(csv_chunks(table, delimiter))
     cells = [[*row, "0", "", "0.00", "", "", ""] for row in rows]
     assert list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[1:] == cells

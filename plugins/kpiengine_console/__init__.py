@@ -10,6 +10,9 @@ from kpiengine_console.output import ConsoleOutput
 
 __all__ = ["ConsoleOutput"]
 
+KPIENGINE_API = 2
+"""The kpiengine plugin API this plugin is written for (docs/plugins.md)."""
+
 
 @hookimpl
 def register_outputs(register: Callable[[type[Any]], None]) -> None:

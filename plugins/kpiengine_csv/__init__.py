@@ -11,6 +11,9 @@ from kpiengine_csv.source import CsvSource
 
 __all__ = ["CsvOutput", "CsvSource"]
 
+KPIENGINE_API = 2
+"""The kpiengine plugin API this plugin is written for (docs/plugins.md)."""
+
 
 @hookimpl
 def register_sources(register: Callable[[type[Any]], None]) -> None:

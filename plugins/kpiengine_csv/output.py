@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
-from kpiengine import Output, OutputError, Results, atomic_write, result_table, write_stdout
+from kpiengine import Output, OutputError, Results, atomic_write, write_stdout
 
 OUTPUT_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -63,7 +63,7 @@ class CsvOutput(Output):
 
     def write(self, results: Results) -> None:
         """Write the results; the previous file stays whole if anything fails."""
-        chunks = result_table(results).csv_chunks(self.options.get("delimiter", ","))
+        chunks = results.table.csv_chunks(self.options.get("delimiter", ","))
         if self.options["path"] == "-":
             write_stdout(chunks)
             return

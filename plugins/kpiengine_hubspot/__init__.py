@@ -51,6 +51,9 @@ from kpiengine_hubspot.source import HubSpotSource
 
 __all__ = ["HubSpotSource"]
 
+KPIENGINE_API = 2
+"""The kpiengine plugin API this plugin is written for (docs/plugins.md)."""
+
 
 @hookimpl
 def register_sources(register: Callable[[type[Any]], None]) -> None:

@@ -11,6 +11,9 @@ from kpiengine_jiandaoyun.source import JiandaoyunSource
 
 __all__ = ["JiandaoyunOutput", "JiandaoyunSource"]
 
+KPIENGINE_API = 2
+"""The kpiengine plugin API this plugin is written for (docs/plugins.md)."""
+
 
 @hookimpl
 def register_sources(register: Callable[[type[Any]], None]) -> None:

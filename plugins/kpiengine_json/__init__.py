@@ -1,4 +1,4 @@
-"""The built-in json plugin: the results document of DESIGN §4."""
+"""The built-in json plugin: the results document of docs/results.md."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from kpiengine import hookimpl
 from kpiengine_json.output import JsonOutput
 
 __all__ = ["JsonOutput"]
+
+KPIENGINE_API = 2
+"""The kpiengine plugin API this plugin is written for (docs/plugins.md)."""
 
 
 @hookimpl

@@ -1,14 +1,12 @@
-"""The json output: the results document, byte-identical for identical results."""
+"""The json output: the results document of docs/results.md, byte-identical for identical
+results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-import orjson
-
-from kpiengine import Output, OutputError, Results, atomic_write, result_table, write_stdout
+from kpiengine import Output, OutputError, Results, atomic_write, json_document, write_stdout
 
 OUTPUT_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -37,47 +35,8 @@ OUTPUT_OPTIONS: dict[str, Any] = {
 }
 
 
-def _dumps(value: Any) -> bytes:
-    return orjson.dumps(value)
-
-
-def _array(chunks: Iterator[bytes], pad: bytes, newline: bytes) -> Iterator[bytes]:
-    """`[`, the items (chunks of JSON objects), `]`: one item per line when indented."""
-    first = True
-    for chunk in chunks:
-        yield (b"[" if first else b",") + newline + pad * 2 + chunk
-        first = False
-    yield b"[]" if first else newline + pad + b"]"
-
-
-def document_chunks(results: Results, indent: int | None = 2) -> Iterator[bytes]:
-    """The results document (DESIGN §4) in UTF-8, a batch of rows at a time; same results, same
-    bytes. Indented, the outline has `indent` spaces a level and each result is one line."""
-    table = result_table(results)
-    newline, pad, colon = (b"", b"", b":") if indent is None else (b"\n", b" " * indent, b": ")
-    head = {
-        "kpiengine": 1,
-        "ruleset": {"name": results.ruleset_name, "sha256": results.ruleset_sha256},
-        "periods": list(results.periods),
-    }
-    yield b"{"
-    for key, value in head.items():
-        yield newline + pad + _dumps(key) + colon + _dumps(value) + b","
-    between = (b"," + newline + pad * 2).decode("ascii")
-    yield newline + pad + b'"results"' + colon
-    yield from _array(table.result_json(between), pad, newline)
-    yield b"," + newline + pad + b'"groups"' + colon
-    yield from _array(table.group_json(between), pad, newline)
-    yield newline + b"}\n"
-
-
-def results_json(results: Results, indent: int | None = 2) -> str:
-    """The whole document as one text (for tests and small runs)."""
-    return b"".join(document_chunks(results, indent)).decode("utf-8")
-
-
 class JsonOutput(Output):
-    """Results as the JSON document that tools and tests read (DESIGN §4)."""
+    """Results as the JSON document that tools and tests read (docs/results.md)."""
 
     name: ClassVar[str] = "json"
     target_option: ClassVar[str | None] = "path"
@@ -85,7 +44,7 @@ class JsonOutput(Output):
 
     def write(self, results: Results) -> None:
         """Write the document; the previous file stays whole if anything fails."""
-        chunks = document_chunks(results, self.options.get("indent", 2))
+        chunks = json_document(results, self.options.get("indent", 2))
         if self.options["path"] == "-":
             write_stdout(chunks)
             return

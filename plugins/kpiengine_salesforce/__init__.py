@@ -10,6 +10,9 @@ from kpiengine_salesforce.source import SalesforceSource
 
 __all__ = ["SalesforceSource"]
 
+KPIENGINE_API = 2
+"""The kpiengine plugin API this plugin is written for (docs/plugins.md)."""
+
 
 @hookimpl
 def register_sources(register: Callable[[type[Any]], None]) -> None:

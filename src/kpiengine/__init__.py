@@ -30,33 +30,31 @@ from kpiengine.errors import (
     PluginError,
     SourceError,
 )
-from kpiengine.hookspecs import hookimpl
+from kpiengine.hookspecs import PLUGIN_API, hookimpl
 from kpiengine.output import Output
-from kpiengine.results import ResultTable
+from kpiengine.results import IndicatorInfo, Layout, ResultTable
 from kpiengine.results.atomic import atomic_write, write_stdout
-from kpiengine.results.model import (
-    GroupResult,
-    IndicatorResult,
-    Results,
-    SubjectResult,
-    results_document,
-)
-from kpiengine.results.objects import result_table
+from kpiengine.results.document import json_document
+from kpiengine.results.model import Results
 from kpiengine.results.text import decimal_text
+from kpiengine.results.views import GroupResult, IndicatorResult, SubjectResult
 from kpiengine.source import Changes, FetchRequest, FieldType, Source
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "PLUGIN_API",
     "Changes",
     "ConfigError",
     "ExpressionError",
     "FetchRequest",
     "FieldType",
     "GroupResult",
+    "IndicatorInfo",
     "IndicatorResult",
     "JsonApi",
     "KpiEngineError",
+    "Layout",
     "Output",
     "OutputError",
     "PluginError",
@@ -79,9 +77,8 @@ __all__ = [
     "check_http",
     "decimal_text",
     "hookimpl",
+    "json_document",
     "make_client",
-    "result_table",
-    "results_document",
     "retry_after_seconds",
     "secret_option_names",
     "with_retries",

@@ -11,6 +11,10 @@ import pluggy
 hookspec = pluggy.HookspecMarker("kpiengine")
 hookimpl = pluggy.HookimplMarker("kpiengine")
 
+PLUGIN_API = 2
+"""The plugin API this kpiengine offers. A plugin module sets `KPIENGINE_API` to the version it
+is written for and loads only when the two are equal (docs/plugins.md says what each changed)."""
+
 
 @hookspec
 def register_sources(register: Callable[[type[Any]], None]) -> None:

@@ -79,7 +79,24 @@ def load_entry_points(pm: pluggy.PluginManager) -> None:
         except Exception as exc:  # a broken third-party package: name it, keep the cause
             raise PluginError(f"plugin '{ep.name}' ({ep.value}) failed to load: {exc}") from exc
         if pm.get_plugin(ep.name) is None:
+            check_api(ep, module)
             pm.register(module, name=ep.name)
+
+
+def check_api(ep: importlib.metadata.EntryPoint, module: ModuleType) -> None:
+    """A plugin loads only if written for this plugin API: a mismatch is named, not a crash."""
+    declared, api = getattr(module, "KPIENGINE_API", None), hookspecs.PLUGIN_API
+    if declared == api:
+        return
+    if declared is None:
+        found = "does not say which kpiengine plugin API it is written for (KPIENGINE_API)"
+    else:
+        found = f"is written for kpiengine plugin API {declared!r}"
+    raise PluginError(
+        f"plugin '{ep.name}' ({ep.value}) {found}; this kpiengine has plugin API {api}: "
+        f"update the plugin for API {api} (docs/plugins.md lists what changed), "
+        f"then set KPIENGINE_API = {api} in it"
+    )
 
 
 def check(pm: pluggy.PluginManager) -> None:

@@ -15,6 +15,9 @@ from kpiengine_sqlite.source import SqliteSource
 __version__ = "0.1.0"
 __all__ = ["SqliteSource"]
 
+KPIENGINE_API = 2
+"""The kpiengine plugin API this plugin is written for (docs/plugins.md)."""
+
 
 @hookimpl
 def register_sources(register: Callable[[type[Any]], None]) -> None:

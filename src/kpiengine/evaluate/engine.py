@@ -12,14 +12,12 @@ from kpiengine.data.subjects import Subject, load_subjects
 from kpiengine.errors import KpiEngineError
 from kpiengine.evaluate.aggregations import all_aggregations
 from kpiengine.evaluate.plan import Evaluation, evaluate_columnar
-from kpiengine.money import minor_units
 from kpiengine.phases import phase
 from kpiengine.plan.fieldtypes import required_fields
 from kpiengine.plan.periods import Period, calendar_periods
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.plugins import Registry
 from kpiengine.results.model import Results
-from kpiengine.results.objects import lazy_groups, lazy_subjects
 from kpiengine.suggest import did_you_mean
 
 
@@ -66,17 +64,13 @@ def unmatched_owners(store: Store, ruleset: Ruleset, subjects: list[Subject]) ->
 
 
 def make_results(ruleset: Ruleset, periods: Sequence[Period], evaluation: Evaluation) -> Results:
-    table = evaluation.table
     return Results(
         ruleset_name=ruleset.name,
         ruleset_sha256=ruleset.sha256,
         locale=ruleset.locale,
         currency=ruleset.currency,
-        money_places=minor_units(ruleset.currency),
         periods=tuple(p.id for p in periods),
-        rows=lazy_subjects(table),
-        groups=lazy_groups(table),
-        table=table,
+        table=evaluation.table,
     )
 
 

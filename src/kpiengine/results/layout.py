@@ -56,7 +56,7 @@ class Layout:
     incentives: tuple[str, ...] = ()
 
     def subject_columns(self) -> list[ResultColumn]:
-        """A subject × period row: DESIGN §4's keys; `grade_name` is kept but not written."""
+        """A subject × period row (docs/results.md); `grade_name` is kept but not written."""
         return [
             ResultColumn("subject", "subject", "text", ("subject",)),
             ResultColumn("name", "name", "text", ("name",)),

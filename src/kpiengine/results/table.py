@@ -5,7 +5,8 @@ This is how outputs that write many rows read the results: nothing is built per 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -73,14 +74,22 @@ def empty_table(columns: Sequence[ResultColumn]) -> pa.Table:
     return pa.schema(fields).empty_table()
 
 
+def arrow_of(columns: Sequence[ResultColumn], rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Rows of cells (column key → text) as a table of these columns, numbered in order."""
+    arrays = {ORDER: pa.array(range(1, len(rows) + 1), pa.int64())}
+    for column in columns:
+        arrays[column.key] = pa.array([row.get(column.key) for row in rows], arrow_type(column))
+    return pa.table(arrays)
+
+
 class ResultTable:
     """Subject × period rows and group × period rows, every value as exact text (see `Kind`).
 
     Outputs read it through `header` and `cells` (the CSV's cells, in Arrow batches),
     `csv_chunks` (the CSV itself), `result_json` and `group_json` (each row's JSON object) —
-    all in batches, so memory holds one batch of text at a time. `Results.rows` builds result
-    objects from it for outputs that want them. Iterators may be read side by side: each has
-    its own DuckDB connection.
+    all in batches, so memory holds one batch of text at a time. `Results.rows` reads its rows
+    as objects for outputs that want them. Iterators may be read side by side: each has its
+    own DuckDB connection. See docs/results.md.
     """
 
     def __init__(
@@ -90,6 +99,33 @@ class ResultTable:
         self.money_places = money_places
         self.subjects = _rechunked(subjects)
         self.groups = _rechunked(groups)
+
+    @classmethod
+    def from_rows(
+        cls,
+        layout: Layout,
+        money_places: int,
+        subjects: Sequence[Mapping[str, Any]],
+        groups: Sequence[Mapping[str, Any]] = (),
+    ) -> ResultTable:
+        """A table of these rows, each a mapping of column key to text (a list of texts for a
+        list column; a key left out is no value): results made without a run, as in tests."""
+        return cls(
+            layout,
+            money_places,
+            arrow_of(layout.subject_columns(), subjects),
+            arrow_of(layout.group_columns(), groups),
+        )
+
+    def where(self, *, subject: str | None = None, period: str | None = None) -> ResultTable:
+        """The rows of one subject, of one period or both (and that period's group rows)."""
+        subjects, groups = self.subjects, self.groups
+        if subject is not None:
+            subjects = subjects.filter(pc.field("subject") == subject)
+        if period is not None:
+            subjects = subjects.filter(pc.field("period") == period)
+            groups = groups.filter(pc.field("period") == period)
+        return ResultTable(self.layout, self.money_places, subjects, groups)
 
     def __len__(self) -> int:
         return int(self.subjects.num_rows)
@@ -123,10 +159,18 @@ class ResultTable:
             yield chunk + b"\n"
 
     def result_json(self, separator: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
-        """The subject rows as JSON objects (DESIGN §4's `results` items) in UTF-8, `separator`
-        between them, a batch at a time (put `separator` between the batches too)."""
-        sql = json_object(self.layout.subject_columns(), SUBJECT_KEYS)
-        return self._chunks("subjects", sql, separator, batch_rows)
+        """The subject rows as JSON objects (the document's `results` items) in UTF-8,
+        `separator` between them, a batch at a time (put `separator` between the batches too)."""
+        return self._chunks("subjects", self._subject_json(), separator, batch_rows)
+
+    def json_rows(self) -> Iterator[str]:
+        """Each subject row's JSON object as one text, in order: exactly what the json output
+        writes for that row (e.g. `table.where(subject="R001").json_rows()`)."""
+        for batch in self._batches(f"SELECT {self._subject_json()} FROM subjects", BATCH_ROWS):
+            yield from batch.column(0).to_pylist()
+
+    def _subject_json(self) -> str:
+        return json_object(self.layout.subject_columns(), SUBJECT_KEYS)
 
     def group_json(self, separator: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
         """The group rows as JSON objects (the document's `groups` items), as `result_json`."""
