@@ -108,9 +108,9 @@ def test_explain_shows_records_target_split_formula_and_grade_band():
     text = result.stdout
     assert "from 2 records: sum of amount in source 'deals' where stage == 'won'" in text
     assert "amount=380000" in text and "amount=520000" in text
-    assert "2025 target 4000000 split evenly over 4 periods = 1000000" in text
+    assert "target      1000000 — 2025 target 4000000 × 1/4" in text
     assert "weight × attainment = 40 × 0.9 = 36" in text
-    assert "weight × min(attainment, cap) = 20 × min(0.8, 1.2) = 16" in text
+    assert "weight × attainment = 20 × 0.8, at most weight × cap = 20 × 1.2 = 16" in text
     assert "won_deals / opportunities" in text and "opportunities = 25" in text
     assert "level(良好) / level(优秀)" in text
     assert "total  85.5 = 36 + 25.5 + 16 + 8" in text

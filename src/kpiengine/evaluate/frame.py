@@ -124,7 +124,7 @@ class Frame:
         self, order: str, columns: Sequence[str], whole: Sequence[str] = (), where: str = "TRUE"
     ) -> list[dict[str, Any]]:
         """The named columns of the rows `where` holds, in `order`; numbers arrive as Decimal, as
-        the row evaluator gives them, except the `whole` columns (indexes), which stay integers."""
+        explain shows them, except the `whole` columns (indexes), which stay integers."""
         types = self.types()
         names = list(dict.fromkeys(columns))
         numbers = [_is_number(types[c]) and c not in whole for c in names]

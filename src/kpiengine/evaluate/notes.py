@@ -1,5 +1,5 @@
 """Feedback for the rows that have any: fetched into Python, its messages rendered there (one
-wording for both evaluators), and joined back onto the frame as a small table."""
+wording wherever it is shown), and joined back onto the frame as a small table."""
 
 from __future__ import annotations
 

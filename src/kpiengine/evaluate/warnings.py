@@ -1,4 +1,4 @@
-"""A row's warnings as a list column, in the row evaluator's words and order (`scoring.py`):
+"""A row's warnings as a list column, in a fixed wording and order:
 worked out by DuckDB for every row at once, built only where a value is missing."""
 
 from __future__ import annotations

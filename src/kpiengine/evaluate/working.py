@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from kpiengine.evaluate.frame import Frame, exact_constant, exact_divide
 from kpiengine.evaluate.incentives import curve_point_sql, line_steps
-from kpiengine.evaluate.scores import COMPARED, exact_literal, expression_sql
+from kpiengine.evaluate.scores import COMPARED, expression_sql
 from kpiengine.expressions import Expression
 from kpiengine.names import GRADE, internal, working_column
 from kpiengine.plan.ruleset import Grade, Incentive, Rate, Ruleset
@@ -34,8 +34,9 @@ def marginal_working(on: str, base: str, rates: Sequence[Rate]) -> dict[str, str
         size_part, amount_part = slice_parts(index)
         size = f"GREATEST({top} - {_d(low)}, 0)"
         columns[size_part] = size
-        share = exact_divide(size, on)  # the slice's share of `on`, then × rate × base
-        earned = f"CAST({exact_literal(rate)} * {base} * {share} AS DECIMAL(38, 12))"
+        # rate × base × slice / on as one quotient, as the line's own tiers compute it
+        product = " * ".join(f"CAST({x} AS DOUBLE)" for x in (_d(rate), base, size))
+        earned = exact_divide(product, on)
         columns[amount_part] = f"CASE WHEN {on} > 0 THEN {earned} ELSE 0 END"
     return columns
 

@@ -1,4 +1,4 @@
-"""A ruleset expression, compiled once: checked, with its names, ready for both evaluators."""
+"""A ruleset expression, compiled once: checked, with its names, ready for the plan's SQL."""
 
 from __future__ import annotations
 
