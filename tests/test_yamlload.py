@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kpiengine.plan import yamlload
 from kpiengine.errors import ConfigError
+from kpiengine.plan import yamlload
 from kpiengine.plan.yamlload import MAX_BYTES, Mark, load_document, load_text
 
 DATA = Path(__file__).parent / "data" / "yaml"

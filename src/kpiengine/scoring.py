@@ -9,6 +9,7 @@ from typing import Any
 
 from kpiengine.aggregate import empty_value
 from kpiengine.expressions import Expression
+from kpiengine.numeric import COMPARED_PLACES, TOTAL_PLACES
 from kpiengine.plan.ruleset import Aggregation, Grade, Indicator, Ruleset
 from kpiengine.targets import ResolvedTarget
 from kpiengine.text import tidy
@@ -145,17 +146,6 @@ def score_indicators(
         score(scored, names)
         names.update(indicator_names(scored))
     return results
-
-
-TOTAL_PLACES = 10
-"""Places a total keeps (half-up)."""
-
-COMPARED_PLACES = 8
-"""Places at which totals are graded and ranked. Scores are quotients, each exact only to its
-last place (a ratio actual rounded to 12 places and divided by its target can be off by ~1e-11),
-so a total that is exactly a band's minimum (45 + 15 + 40/7 + 13 + 44/7 = 85) could come out a
-hair below it, and two people with the same exact total a hair apart; compared at 8 places they
-reach the band and tie — far below any difference a plan could mean."""
 
 
 def total_of(scored: Sequence[Scored]) -> Decimal:

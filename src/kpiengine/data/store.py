@@ -14,6 +14,7 @@ import pyarrow as pa
 from kpiengine.data.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.data.refresh import updater, watermark_now, with_id
 from kpiengine.errors import SourceError
+from kpiengine.numeric import SOURCE_SQL
 from kpiengine.plan.envvars import resolve
 from kpiengine.plan.fieldtypes import record_dates
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
@@ -24,7 +25,8 @@ from kpiengine.sql import ident
 ROW = "__kpiengine_row"
 """The column holding each record's position in what the source delivered."""
 
-NUMBER_SQL = "DECIMAL(38, 6)"
+NUMBER_SQL = SOURCE_SQL
+"""A source's number field (see `kpiengine.numeric`)."""
 SQL_TYPES: dict[FieldType, str] = {
     "string": "VARCHAR",
     "number": NUMBER_SQL,

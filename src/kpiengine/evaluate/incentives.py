@@ -6,20 +6,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from kpiengine.evaluate.frame import Frame, exact_constant, exact_divide
+from kpiengine.evaluate.frame import Frame
+from kpiengine.evaluate.marginal import marginal_sql
 from kpiengine.evaluate.measures import agg_column
 from kpiengine.evaluate.record_tiers import record_payout
 from kpiengine.evaluate.scores import expression_sql
 from kpiengine.evaluate.spine import PERIOD, SUBJECT, group_column
-from kpiengine.money import SETTLE_PLACES
+from kpiengine.numeric import (
+    EXACT_SQL,
+    decimal_type,
+    exact_constant,
+    exact_product_quotient,
+    settled,
+)
 from kpiengine.plan.ruleset import Aggregation, Curve, Incentive, Rate, Tiers
 from kpiengine.sql import ident, literal
-from kpiengine.tiers import upper
 
 _d = exact_constant  # read often below: a constant as an exact decimal
-
-MONEY_PLACES = 8
-"""Places a quotient of money keeps before the line is rounded to the minor unit."""
 
 
 def line_column(inc: Incentive) -> str:
@@ -28,23 +31,6 @@ def line_column(inc: Incentive) -> str:
 
 def honored_column(inc: Incentive) -> str:
     return f"__honored:{inc.id}"
-
-
-def marginal_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
-    """base × Σ rate × slice / on, in DOUBLE (about 16 significant digits) and then settled to
-    MONEY_PLACES: a fixed-scale decimal would cut Σ rate × slice at 12 places, and that error,
-    times a base in the millions, could decide a half cent."""
-    x = f"CAST({on} AS DOUBLE)"
-    terms = []
-    for index, (low, rate) in enumerate(rates):
-        high = upper(rates, index)
-        top = x if high is None else f"LEAST({x}, {float(high)!r})"
-        terms.append(f"{float(rate)!r} * GREATEST({top} - {float(low)!r}, 0)")
-    quotient = f"CAST({base} AS DOUBLE) * ({' + '.join(terms)}) / {x}"
-    return (
-        f"CASE WHEN {on} > 0 THEN CAST(ROUND({quotient}, {MONEY_PLACES}) "
-        f"AS DECIMAL(38, {MONEY_PLACES})) ELSE 0 END"
-    )
 
 
 def flat_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
@@ -63,7 +49,7 @@ def curve_sql(curve: Curve) -> str:
     (x0, y0), (xn, yn) = curve.points[0], curve.points[-1]
     cases = [f"WHEN {x} <= {_d(x0)} THEN {_d(y0)}", f"WHEN {x} >= {_d(xn)} THEN {_d(yn)}"]
     for (xa, ya), (xb, yb) in zip(curve.points, curve.points[1:], strict=False):
-        slope = exact_divide(f"({_d(yb - ya)}) * ({x} - {_d(xa)})", _d(xb - xa))
+        slope = exact_product_quotient(yb - ya, f"{x} - {_d(xa)}", _d(xb - xa))
         cases.append(f"WHEN {x} <= {_d(xb)} THEN {_d(ya)} + {slope}")
     y = f"(CASE {' '.join(cases)} END)"
     return f"COALESCE(({expression_sql(curve.amount)}) * {y}, 0)"
@@ -136,17 +122,17 @@ def line_sql(inc: Incentive, places: int) -> str:
     applies = gate
     if inc.honor is not None:
         applies = f"({gate} AND {ident(honored_column(inc))})"
-    amount = f"CAST({raw_sql(inc)} AS DECIMAL(38, 12))"
+    amount = f"CAST({raw_sql(inc)} AS {EXACT_SQL})"
     if inc.multiplier is not None:
         factor = f"COALESCE({expression_sql(inc.multiplier)}, 0)"
-        amount = f"CAST({amount} * {factor} AS DECIMAL(38, 12))"
+        amount = f"CAST({amount} * {factor} AS {EXACT_SQL})"
     if inc.minimum is not None:
         amount = f"CASE WHEN {applies} THEN GREATEST({amount}, {_d(inc.minimum)}) ELSE {amount} END"
     if inc.cap is not None:
         amount = f"LEAST({amount}, {_d(inc.cap)})"
     return (
-        f"CASE WHEN {gate} THEN ROUND(ROUND({amount}, {SETTLE_PLACES}), {places}) "
-        f"ELSE CAST(0 AS DECIMAL(38, {places})) END"
+        f"CASE WHEN {gate} THEN {settled(amount, places)} "
+        f"ELSE CAST(0 AS {decimal_type(places)}) END"
     )
 
 

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 from kpiengine.aggregate import MEMBERS, by_group_view, group_sql
 from kpiengine.data.store import Store
-from kpiengine.evaluate.frame import Frame, exact_divide
+from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.spine import PIDX, SUBJECT
+from kpiengine.numeric import exact_divide
 from kpiengine.plan.periods import Period
 from kpiengine.plan.ruleset import Aggregation, Ruleset
 from kpiengine.sql import ident

@@ -15,6 +15,7 @@ from kpiengine.evaluate.spine import NAME, PERIOD, PIDX, SUBJECT, group_column
 from kpiengine.evaluate.spine import ORDER as SPINE_ORDER
 from kpiengine.evaluate.texts import kind_of, number_text, text_sql, trimmed
 from kpiengine.evaluate.warnings import warnings_sql
+from kpiengine.numeric import decimal_type
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.results import Layout, ResultTable
 from kpiengine.results.layout import IndicatorInfo, indicator_key
@@ -58,7 +59,7 @@ def _common(ruleset: Ruleset, types: dict[str, str]) -> dict[str, str]:
 
 
 def _money(sql: str, places: int) -> str:
-    return f"CAST(CAST({sql} AS DECIMAL(38, {places})) AS VARCHAR)"
+    return f"CAST(CAST({sql} AS {decimal_type(places)}) AS VARCHAR)"
 
 
 def _honors(ruleset: Ruleset) -> str:

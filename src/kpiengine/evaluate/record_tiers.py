@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
+from kpiengine.evaluate.marginal import marginal_sql
 from kpiengine.plan.ruleset import Aggregation, Incentive
 from kpiengine.sql import ident
-from kpiengine.tiers import flat_sql, marginal_sql
+from kpiengine.tiers import flat_sql
 
 
 def decimal_sql(value: Decimal) -> str:
@@ -20,8 +21,10 @@ def record_payout(inc: Incentive) -> Aggregation | None:
     if tiers is None or tiers.per != "record" or tiers.records is None or inc.base is None:
         return None
     on, base = tiers.on.to_sql(ident), inc.base.to_sql(ident)
-    render = marginal_sql if tiers.mode == "marginal" else flat_sql
-    payout = render(on, base, tiers.rates, decimal_sql)
+    if tiers.mode == "marginal":
+        payout = marginal_sql(on, base, tiers.rates)
+    else:
+        payout = flat_sql(on, base, tiers.rates, decimal_sql)
     return dataclasses.replace(
         tiers.records, func="sum", value_sql=payout, rule=f"incentives.{inc.id}"
     )

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 
-from kpiengine.evaluate.frame import Frame, column, exact_constant, exact_divide
+from kpiengine.evaluate.frame import Frame, column
 from kpiengine.evaluate.spine import PERIOD, SUBJECT, group_column
 from kpiengine.expressions import Expression
+from kpiengine.numeric import (
+    COMPARED_PLACES,
+    EXACT_SQL,
+    SOURCE_SQL,
+    TOTAL_PLACES,
+    exact_constant,
+    exact_divide,
+    exact_product_quotient,
+)
 from kpiengine.plan.ruleset import Grade, Indicator, Ruleset
-from kpiengine.scoring import COMPARED_PLACES, TOTAL_PLACES
 from kpiengine.sql import ident, literal
 
 OWN = ("actual", "target", "attainment", "weight")
 COMPARED = f"ROUND(total, {COMPARED_PLACES})"
-"""The total as grades and ranks see it (see `kpiengine.scoring.COMPARED_PLACES`)."""
+"""The total as grades and ranks see it (see `kpiengine.numeric.COMPARED_PLACES`)."""
 
 
 def field(ind: Indicator, name: str) -> str:
@@ -48,17 +55,9 @@ def attainment_sql(ind: Indicator) -> str:
     return exact_divide(actual, f"NULLIF({target}, 0)")
 
 
-def exact_literal(value: Decimal) -> str:
-    """A constant as a decimal of its own scale, for products only: `30` times a 12-place value
-    stays at 12 places, so nothing needs rescaling. (Where types are unified — LEAST, CASE — a
-    DECIMAL(38, 0) beside a DECIMAL(38, 12) would make DuckDB drop the places.)"""
-    places = max(0, -int(value.normalize().as_tuple().exponent))
-    return f"CAST({value} AS DECIMAL(38, {places}))"
-
-
 def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
     columns = {f"{i.id}.attainment": attainment_sql(i) for i in ruleset.indicators}
-    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS DECIMAL(38, 6))" for i in ruleset.indicators}
+    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS {SOURCE_SQL})" for i in ruleset.indicators}
     frame.add(columns)
 
 
@@ -72,7 +71,7 @@ def weighted_sql(ind: Indicator) -> str:
         top, bottom = target, actual
     else:
         top, bottom = actual, target
-    return exact_divide(f"{exact_literal(ind.weight)} * {top}", f"NULLIF({bottom}, 0)")
+    return exact_product_quotient(ind.weight, top, f"NULLIF({bottom}, 0)")
 
 
 def score_sql(ind: Indicator) -> str:
@@ -97,7 +96,7 @@ def add_scores(frame: Frame, ruleset: Ruleset) -> None:
         {
             f"{i.id}.score": (
                 f"CASE WHEN {field(i, 'actual')} IS NULL THEN 0 "
-                f"ELSE COALESCE(TRY_CAST({field(i, 'raw_score')} AS DECIMAL(38, 12)), 0) END"
+                f"ELSE COALESCE(TRY_CAST({field(i, 'raw_score')} AS {EXACT_SQL}), 0) END"
             )
             for i in ruleset.indicators
         }

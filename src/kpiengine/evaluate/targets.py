@@ -15,14 +15,15 @@ import pyarrow as pa
 from kpiengine.data.store import Store
 from kpiengine.data.subjects import Subject
 from kpiengine.errors import SourceError
-from kpiengine.evaluate.frame import Frame, exact_share
+from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.spine import PEND, PERIOD, PSTART, SUBJECT
+from kpiengine.numeric import EXACT_SQL, exact_share
 from kpiengine.plan.periods import Period, parse_period
 from kpiengine.plan.ruleset import Indicator, Ruleset
 from kpiengine.sql import ident, literal
 from kpiengine.targets import _share, on_board
 
-NUMBER = "DECIMAL(38, 12)"
+NUMBER = EXACT_SQL
 
 
 def _register(frame: Frame, name: str, table: pa.Table) -> None:
