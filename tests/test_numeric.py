@@ -17,6 +17,7 @@ from kpiengine.evaluate.engine import evaluate
 from kpiengine.numeric import (
     COMPARED_PLACES,
     EXACT_PLACES,
+    QUOTIENT_LIMIT,
     SETTLE_PLACES,
     SOURCE_PLACES,
     TOTAL_PLACES,
@@ -55,18 +56,24 @@ def decimal_sql(value):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.integers(-(10**25), 10**25),
-    st.integers(1, 10**25).flatmap(lambda n: st.sampled_from([n, -n])),
+    st.integers(-(10**26), 10**26),
+    st.integers(1, 10**26).flatmap(lambda n: st.sampled_from([n, -n])),
     st.integers(-(10**4), 10**4),
     st.integers(0, 3),
 )
-def test_a_quotient_is_the_exact_fraction_rounded_half_up_at_12_places(top, bottom, w, wp):
+@example(283500160000000000, 10**12, 1, 0)
+@example(2776954600000000, 10**12, 50, 0)
+def test_a_quotient_is_the_exact_fraction_rounded_half_up_or_an_error(top, bottom, w, wp):
     a, b = Decimal(top).scaleb(-12), Decimal(bottom).scaleb(-12)
     factor = Decimal(w).scaleb(-wp)
-    if abs(b) >= Decimal("8.5e13") or abs(Fraction(factor) * Fraction(a) / Fraction(b)) >= 10**25:
-        return  # outside the policy's bounds: covered by the overflow test below
-    got = sql_value(exact_product_quotient(factor, decimal_sql(a), decimal_sql(b)))
-    assert Fraction(got) == quotient(Fraction(factor) * Fraction(a), b)
+    sql = exact_product_quotient(factor, decimal_sql(a), decimal_sql(b))
+    exact = Fraction(factor) * Fraction(a) / Fraction(b)
+    if abs(factor * a) < QUOTIENT_LIMIT and abs(a) < 10**14 and abs(b) < 10**14:
+        if abs(exact) < 10**25:
+            assert Fraction(sql_value(sql)) == quotient(Fraction(factor) * Fraction(a), b)
+    elif abs(factor * a) >= 10**14 or abs(b) >= 10**14:
+        with pytest.raises(duckdb.OutOfRangeException):
+            sql_value(sql)
 
 
 def test_a_quotient_out_of_range_raises_instead_of_giving_a_number():

@@ -1,9 +1,10 @@
 """The numeric policy: every place count, decimal type and exact SQL quotient the engine uses.
 
 DuckDB keeps DECIMAL(38, s) exactly, but divides decimals in DOUBLE. So every quotient here is
-long division on HUGEINT (128-bit) units, rounded half away from zero (Decimal's ROUND_HALF_UP)
-at the places below; nothing passes through floating point. A value outside the bounds stated
-below makes DuckDB raise an overflow error: it never becomes a plausible wrong number.
+an integer division of HUGEINT (128-bit) units, rounded half away from zero (Decimal's
+ROUND_HALF_UP) at the places below; nothing passes through floating point. A value outside the
+bounds stated below makes DuckDB raise an overflow error: it never becomes a plausible wrong
+number.
 docs/ruleset.md, "Numbers: what is exact and where rounding happens", is this module's table.
 """
 
@@ -35,8 +36,8 @@ quotient exact to 12 places of a value that is exactly a half cent (1699.615 as 
 lies closer than that to a half cent without being one."""
 
 QUOTIENT_LIMIT = Decimal("8.5e13")
-"""A divisor's magnitude must stay below this (its 12-place units, times 10^12 for the
-remainder, times 2 for rounding, fit in a HUGEINT); a dividend and a quotient below 10^26."""
+"""Each operand of a quotient must stay below 10^14 in magnitude, and its dividend (weight ×
+actual, base × Σ rate × slice) below this: then 2 × dividend × 10^24 fits a HUGEINT."""
 
 
 def decimal_type(places: int) -> str:
@@ -80,39 +81,31 @@ def _power(places: int) -> str:
 def units(value: str, places: int = EXACT_PLACES) -> str:
     """`value` × 10^places as a HUGEINT (rounded half away from zero beyond `places`).
 
-    DECIMAL(38, 12) × 10^12 would overflow above 10^14, so the whole part and the fraction
-    are scaled apart: exact for |value| < 10^26."""
-    if places == 0:
-        return f"CAST({value} AS HUGEINT)"
-    decimal = at_places(value, places)
-    whole = f"CAST({decimal} AS HUGEINT)"
-    fraction = f"CAST(({decimal} - {whole}) * {_power(places)} AS HUGEINT)"
-    return f"({whole} * {_power(places)} + {fraction})"
+    One multiplication, so a value appears once in the SQL: DuckDB keeps the product at
+    DECIMAL(38, places), which holds it while |value| < 10^(38 - 2 × places) — 10^14 at 12
+    places — and raises beyond."""
+    return f"CAST({at_places(value, places)} * {_power(places)} AS HUGEINT)"
 
 
 def constant_units(value: Decimal, places: int) -> str:
     """A constant × 10^places, rounded half away from zero, as a HUGEINT literal."""
-    scaled = value.scaleb(places).to_integral_value(rounding=ROUND_HALF_UP)
+    scaled = int(value.scaleb(places).to_integral_value(rounding=ROUND_HALF_UP))
     return f"CAST({scaled} AS HUGEINT)"
 
 
-def rounded_quotient(top: str, bottom: str, shift: int) -> str:
-    """top × 10^shift / bottom for HUGEINT operands, rounded half away from zero, as a HUGEINT.
+def rounded_quotient(top: str, bottom: str, shift: int, places: int = EXACT_PLACES) -> str:
+    """top × 10^shift / bottom (HUGEINT units) in units of 10^-places, as an exact decimal at
+    `places`, rounded half away from zero.
 
-    Long division: the whole part, then the remainder at `shift` more places, so only the
-    divisor is bounded (QUOTIENT_LIMIT). DuckDB's `//` and `%` truncate towards zero."""
+    d = trunc(2 × top × 10^shift / bottom) holds all the rounding needs: the quotient is d / 2
+    rounded half away from zero, which DuckDB's ROUND does exactly on a decimal. Each operand
+    appears once, so nested quotients stay small SQL. 2 × top × 10^shift must stay below
+    1.7 × 10^38 (QUOTIENT_LIMIT); the quotient below 10^25."""
     if shift < 0:
-        return rounded_quotient(top, f"({bottom} * {_power(-shift)})", 0)
-    whole = f"({top} // {bottom})"
-    rest = f"(({top} % {bottom}) * {_power(shift)})"
-    fraction = f"((2 * {rest} + sign({rest}) * abs({bottom})) // (2 * {bottom}))"
-    return f"({whole} * {_power(shift)} + {fraction})"
-
-
-def from_units(value: str, places: int = EXACT_PLACES) -> str:
-    """HUGEINT units of 10^-places as an exact decimal at `places` (an error above 10^38)."""
-    unit = f"CAST(0.{'0' * (places - 1)}1 AS {decimal_type(places)})" if places else "1"
-    return f"(CAST({value} AS DECIMAL(38, 0)) * {unit})"
+        return rounded_quotient(top, f"({bottom} * {_power(-shift)})", 0, places)
+    doubled = f"(({top} * {_power(shift)} * 2) // {bottom})"
+    half = f"CAST(0.{'0' * places}5 AS {decimal_type(places + 1)})"
+    return f"ROUND(CAST({doubled} AS DECIMAL(38, 0)) * {half}, {places})"
 
 
 def exact_product_quotient(
@@ -124,8 +117,7 @@ def exact_product_quotient(
     factor_places = places_of(factor)
     top = f"({constant_units(factor, factor_places)} * {units(left)})"
     # top is at factor_places + 12 places, bottom at 12: the quotient is top / bottom / 10^f.
-    quotient = rounded_quotient(top, units(right), places - factor_places)
-    return from_units(quotient, places)
+    return rounded_quotient(top, units(right), places - factor_places, places)
 
 
 def exact_divide(left: str, right: str, places: int = EXACT_PLACES) -> str:
@@ -137,7 +129,7 @@ def exact_share(value: str, num: str, den: str) -> str:
     """value × num / den for integer num and den, exact to EXACT_PLACES: a yearly target of
     2,480,000 × 59/248 is 590,000 exactly, 1,000,000 / 3 is 333333.333333333333."""
     top = f"({units(value)} * CAST({num} AS HUGEINT))"
-    return from_units(rounded_quotient(top, f"CAST({den} AS HUGEINT)", 0))
+    return rounded_quotient(top, f"CAST({den} AS HUGEINT)", 0)
 
 
 def settled(amount: str, places: int) -> str:

@@ -9,7 +9,6 @@ from kpiengine.numeric import (
     EXACT_PLACES,
     SOURCE_PLACES,
     constant_units,
-    from_units,
     own_scale,
     places_of,
     rounded_quotient,
@@ -50,8 +49,8 @@ def marginal_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
     """Each slice of `on` earns its rate on the proportional slice of `base`, exact to 12 places.
 
     When `on` is the base itself the quotient cancels: Σ rate × slice, exact. Otherwise the base
-    is taken at 6 places and `on` at 12, so base × Σ rate × slice may reach 10^(20 - rate places)
-    before the HUGEINT product overflows (an error, never a wrong number)."""
+    is taken at 6 places and `on` at 12, and base × Σ rate × slice must stay below
+    `QUOTIENT_LIMIT` (beyond it DuckDB raises an overflow error, never a wrong number)."""
     if on == base:
         return _slices(on, rates)
     rate_places = max(places_of(rate) for _, rate in rates)
@@ -59,5 +58,5 @@ def marginal_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
     top = f"({units(base, SOURCE_PLACES)} * {_slice_units(x, rates, rate_places)})"
     # top is at 6 + rate_places + 12 places and x at 12: the payout is top / x / 10^(6 + r).
     shift = EXACT_PLACES - SOURCE_PLACES - rate_places
-    payout = from_units(rounded_quotient(top, x, shift))
+    payout = rounded_quotient(top, x, shift)
     return f"CASE WHEN {x} > 0 THEN {payout} ELSE 0 END"
