@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from kpiengine.numeric import SETTLE_PLACES
+
 # ISO 4217 currencies whose minor unit is not 2 (the common ones a sales plan meets).
 _MINOR_UNITS = {
     "JPY": 0,
@@ -24,13 +26,8 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency.upper(), 2)
 
 
-SETTLE_PLACES = 6
-"""A line is first settled to six decimals: quotients such as base × slice / attainment carry
-noise in their last digits (1699.6149999999…), which must not decide the cent. No amount worked
-from cents and rates lies closer than that to a half cent without being one."""
-
-
 def round_money(value: Decimal, places: int) -> Decimal:
-    """Half-up to the currency's minor unit, once the value is settled: 0.005 → 0.01."""
+    """Half-up to the currency's minor unit, once the value is settled to SETTLE_PLACES (see
+    `kpiengine.numeric.settled`): 0.005 → 0.01."""
     settled = value.quantize(Decimal(1).scaleb(-SETTLE_PLACES), rounding=ROUND_HALF_UP)
     return settled.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

@@ -18,7 +18,7 @@ from kpiengine.errors import KpiEngineError
 from kpiengine.evaluate.derivation import Records, counted_records, frame_rows
 from kpiengine.evaluate.engine import Run
 from kpiengine.evaluate.frame import RESULT_COLUMNS
-from kpiengine.evaluate.record_tiers import upper
+from kpiengine.evaluate.marginal import upper
 from kpiengine.evaluate.scores import OWN
 from kpiengine.evaluate.working import NEXT_BAND, TO_NEXT_BAND, slice_parts
 from kpiengine.expressions import Expression

@@ -15,6 +15,7 @@ from kpiengine.data.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.data.refresh import updater, watermark_now, with_id
 from kpiengine.errors import SourceError
 from kpiengine.names import RECORD, SOURCE_ROW
+from kpiengine.numeric import SOURCE_SQL
 from kpiengine.plan.envvars import resolve
 from kpiengine.plan.fieldtypes import record_dates
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
@@ -22,7 +23,8 @@ from kpiengine.plugins import Registry
 from kpiengine.source import FetchRequest, FieldType, Source
 from kpiengine.sql import ident
 
-NUMBER_SQL = "DECIMAL(38, 6)"
+NUMBER_SQL = SOURCE_SQL
+"""A source's number field (see `kpiengine.numeric`)."""
 SQL_TYPES: dict[FieldType, str] = {
     "string": "VARCHAR",
     "number": NUMBER_SQL,

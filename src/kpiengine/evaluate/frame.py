@@ -11,43 +11,13 @@ import duckdb
 import pyarrow as pa
 
 from kpiengine.names import GRADE, TOTAL
+from kpiengine.numeric import EXACT_SQL
 from kpiengine.sql import ident
 
 CHUNK_ROWS = 8_192
 """Rows per chunk of a computed stage."""
 
-EXACT_PLACES = 12
-"""Decimal places a quotient keeps: DuckDB divides in DOUBLE, and the quotient is rounded back
-to an exact decimal here — far below what any score or cent needs, above DOUBLE's noise."""
-
-
 NOT_DECIMAL = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE"})
-
-
-def exact_divide(left: str, right: str, places: int = EXACT_PLACES) -> str:
-    """`left / right` as an exact decimal (DuckDB would give a DOUBLE)."""
-    return (
-        f"CAST(ROUND(CAST({left} AS DOUBLE) / CAST({right} AS DOUBLE), {places}) "
-        f"AS DECIMAL(38, {places}))"
-    )
-
-
-def exact_constant(value: Decimal) -> str:
-    """A constant as the engine's exact decimal: where it meets computed values in LEAST, CASE
-    or GREATEST, DuckDB keeps their places (beside a DECIMAL(38, 0) it would drop them)."""
-    return f"CAST({value} AS DECIMAL(38, {EXACT_PLACES}))"
-
-
-def exact_share(value: str, num: str, den: str) -> str:
-    """value × num / den, exact to EXACT_PLACES, in integer arithmetic (no DOUBLE on the way):
-    a yearly target of 2,480,000 × 59/248 is 590,000 exactly, 1,000,000 / 3 is 333333.33…3."""
-    scale = 10**EXACT_PLACES
-    micro = f"CAST(ROUND({value} * 1000000) AS HUGEINT)"
-    scaled = f"({micro} * ({num}) * {scale // 1_000_000})"
-    units = f"(({scaled} * 2 + ({den})) // (2 * ({den})))"
-    return (
-        f"CAST({units} AS DECIMAL(38, 0)) * CAST(1e-{EXACT_PLACES} AS DECIMAL(38, {EXACT_PLACES}))"
-    )
 
 
 RESULT_COLUMNS = {"total": TOTAL, "grade": GRADE}
@@ -129,7 +99,7 @@ class Frame:
         names = list(dict.fromkeys(columns))
         numbers = [_is_number(types[c]) and c not in whole for c in names]
         select = ", ".join(
-            f"CAST(CAST({ident(c)} AS DECIMAL(38, {EXACT_PLACES})) AS VARCHAR)"
+            f"CAST(CAST({ident(c)} AS {EXACT_SQL}) AS VARCHAR)"
             if number and types[c] in NOT_DECIMAL
             else f"CAST({ident(c)} AS VARCHAR)"
             if number

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from kpiengine.evaluate.frame import Frame, exact_constant, exact_divide
-from kpiengine.evaluate.record_tiers import record_payout, upper
+from kpiengine.evaluate.frame import Frame
+from kpiengine.evaluate.marginal import marginal_sql
+from kpiengine.evaluate.record_tiers import record_payout
 from kpiengine.evaluate.scores import expression_sql
-from kpiengine.money import SETTLE_PLACES
 from kpiengine.names import (
     GRADE,
     PERIOD,
@@ -20,30 +20,17 @@ from kpiengine.names import (
     line_column,
     shown_column,
 )
+from kpiengine.numeric import (
+    EXACT_SQL,
+    decimal_type,
+    exact_constant,
+    exact_product_quotient,
+    settled,
+)
 from kpiengine.plan.ruleset import Aggregation, Curve, Incentive, Rate, Tiers
 from kpiengine.sql import ident, literal
 
 _d = exact_constant  # read often below: a constant as an exact decimal
-
-MONEY_PLACES = 8
-"""Places a quotient of money keeps before the line is rounded to the minor unit."""
-
-
-def marginal_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
-    """base × Σ rate × slice / on, in DOUBLE (about 16 significant digits) and then settled to
-    MONEY_PLACES: a fixed-scale decimal would cut Σ rate × slice at 12 places, and that error,
-    times a base in the millions, could decide a half cent."""
-    x = f"CAST({on} AS DOUBLE)"
-    terms = []
-    for index, (low, rate) in enumerate(rates):
-        high = upper(rates, index)
-        top = x if high is None else f"LEAST({x}, {float(high)!r})"
-        terms.append(f"{float(rate)!r} * GREATEST({top} - {float(low)!r}, 0)")
-    quotient = f"CAST({base} AS DOUBLE) * ({' + '.join(terms)}) / {x}"
-    return (
-        f"CASE WHEN {on} > 0 THEN CAST(ROUND({quotient}, {MONEY_PLACES}) "
-        f"AS DECIMAL(38, {MONEY_PLACES})) ELSE 0 END"
-    )
 
 
 def flat_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
@@ -67,7 +54,7 @@ def curve_point_sql(curve: Curve) -> str:
     (x0, y0), (xn, yn) = curve.points[0], curve.points[-1]
     cases = [f"WHEN {x} <= {_d(x0)} THEN {_d(y0)}", f"WHEN {x} >= {_d(xn)} THEN {_d(yn)}"]
     for (xa, ya), (xb, yb) in zip(curve.points, curve.points[1:], strict=False):
-        slope = exact_divide(f"({_d(yb - ya)}) * ({x} - {_d(xa)})", _d(xb - xa))
+        slope = exact_product_quotient(yb - ya, f"{x} - {_d(xa)}", _d(xb - xa))
         cases.append(f"WHEN {x} <= {_d(xb)} THEN {_d(ya)} + {slope}")
     return f"(CASE {' '.join(cases)} END)"
 
@@ -146,11 +133,11 @@ def line_steps(inc: Incentive, places: int) -> dict[str, str]:
     applies = gate
     if inc.honor is not None:
         applies = f"({gate} AND {ident(honored_column(inc.id))})"
-    steps = {"gate": gate, "raw": f"CAST({raw_sql(inc)} AS DECIMAL(38, 12))"}
+    steps = {"gate": gate, "raw": f"CAST({raw_sql(inc)} AS {EXACT_SQL})"}
     amount = steps["raw"]
     if inc.multiplier is not None:
         steps["factor"] = f"COALESCE({expression_sql(inc.multiplier)}, 0)"
-        amount = steps["multiplied"] = f"CAST({amount} * {steps['factor']} AS DECIMAL(38, 12))"
+        amount = steps["multiplied"] = f"CAST({amount} * {steps['factor']} AS {EXACT_SQL})"
     if inc.minimum is not None:
         amount = steps["floored"] = (
             f"CASE WHEN {applies} THEN GREATEST({amount}, {_d(inc.minimum)}) ELSE {amount} END"
@@ -159,8 +146,8 @@ def line_steps(inc: Incentive, places: int) -> dict[str, str]:
         amount = steps["capped"] = f"LEAST({amount}, {_d(inc.cap)})"
     steps["unrounded"] = amount
     steps["line"] = (
-        f"CASE WHEN {gate} THEN ROUND(ROUND({amount}, {SETTLE_PLACES}), {places}) "
-        f"ELSE CAST(0 AS DECIMAL(38, {places})) END"
+        f"CASE WHEN {gate} THEN {settled(amount, places)} "
+        f"ELSE CAST(0 AS {decimal_type(places)}) END"
     )
     return steps
 

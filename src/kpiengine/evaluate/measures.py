@@ -8,8 +8,9 @@ from typing import Any
 
 from kpiengine.data.store import Store
 from kpiengine.evaluate.aggregations import by_group_view, group_sql
-from kpiengine.evaluate.frame import Frame, exact_divide
+from kpiengine.evaluate.frame import Frame
 from kpiengine.names import APERIOD, MEMBERS, OWNER, PIDX, SUBJECT, agg_column, agg_table
+from kpiengine.numeric import exact_divide
 from kpiengine.plan.periods import Period
 from kpiengine.plan.ruleset import Aggregation, Ruleset
 from kpiengine.sql import ident

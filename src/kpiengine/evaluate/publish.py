@@ -34,6 +34,7 @@ from kpiengine.names import (
     rank_column,
     shown_column,
 )
+from kpiengine.numeric import decimal_type
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.results import Layout, ResultTable
 from kpiengine.results.layout import IndicatorInfo, indicator_key
@@ -77,7 +78,7 @@ def _common(ruleset: Ruleset, types: dict[str, str]) -> dict[str, str]:
 
 
 def _money(sql: str, places: int) -> str:
-    return f"CAST(CAST({sql} AS DECIMAL(38, {places})) AS VARCHAR)"
+    return f"CAST(CAST({sql} AS {decimal_type(places)}) AS VARCHAR)"
 
 
 def _honors(ruleset: Ruleset) -> str:

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from kpiengine.evaluate.marginal import marginal_sql
 from kpiengine.plan.ruleset import Aggregation, Incentive, Rate
 from kpiengine.sql import ident
 
@@ -20,33 +21,13 @@ def record_payout(inc: Incentive) -> Aggregation | None:
     if tiers is None or tiers.per != "record" or tiers.records is None or inc.base is None:
         return None
     on, base = tiers.on.to_sql(ident), inc.base.to_sql(ident)
-    render = marginal_sql if tiers.mode == "marginal" else flat_sql
-    payout = render(on, base, tiers.rates, decimal_sql)
+    if tiers.mode == "marginal":
+        payout = marginal_sql(on, base, tiers.rates)
+    else:
+        payout = flat_sql(on, base, tiers.rates, decimal_sql)
     return dataclasses.replace(
         tiers.records, func="sum", value_sql=payout, rule=f"incentives.{inc.id}"
     )
-
-
-def upper(rates: Sequence[Rate], index: int) -> Decimal | None:
-    return rates[index + 1][0] if index + 1 < len(rates) else None
-
-
-def marginal_sql(
-    on: str, base: str, rates: Sequence[Rate], literal: Callable[[Decimal], str]
-) -> str:
-    """Per-record marginal payout as SQL; exact when `on` is the base itself (per-deal tables)."""
-    terms = []
-    for index, (low, rate) in enumerate(rates):
-        high = upper(rates, index)
-        top = on if high is None else f"LEAST({on}, {literal(high)})"
-        terms.append(f"{literal(rate)} * GREATEST({top} - {literal(low)}, 0)")
-    weighted = " + ".join(terms)
-    if on == base:
-        return f"({weighted})"
-    # DuckDB divides decimals in DOUBLE; each record's payout is brought back to an exact
-    # decimal at 8 places (far below a cent, far above DOUBLE's error) before it is summed.
-    ratio = f"CAST({base} AS DOUBLE) * ({weighted}) / {on}"
-    return f"CASE WHEN {on} > 0 THEN CAST(ROUND({ratio}, 8) AS DECIMAL(38, 8)) ELSE 0 END"
 
 
 def flat_sql(on: str, base: str, rates: Sequence[Rate], literal: Callable[[Decimal], str]) -> str:

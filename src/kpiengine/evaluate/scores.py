@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 
-from kpiengine.evaluate.frame import Frame, column, exact_constant, exact_divide
+from kpiengine.evaluate.frame import Frame, column
 from kpiengine.expressions import Expression
 from kpiengine.names import (
     GRADE,
@@ -16,23 +15,24 @@ from kpiengine.names import (
     group_column,
     rank_column,
 )
+from kpiengine.numeric import (
+    COMPARED_PLACES,
+    EXACT_SQL,
+    SOURCE_SQL,
+    TOTAL_PLACES,
+    exact_constant,
+    exact_divide,
+    exact_product_quotient,
+)
 from kpiengine.plan.ruleset import Grade, Indicator, Ruleset
 from kpiengine.sql import ident, literal
 
 _SUBJECT = ident(SUBJECT)
 _PERIOD = ident(PERIOD)
 
-TOTAL_PLACES = 10
-"""Places a total keeps (half-up)."""
-
-COMPARED_PLACES = 8
-"""Places at which totals are graded and ranked. Scores are quotients, each exact only to its
-last place, so a total that is exactly a band's minimum (45 + 15 + 40/7 + 13 + 44/7 = 85) could
-come out a hair below it at 10 places; compared at 8, it reaches the band, and equal totals tie."""
-
 OWN = ("actual", "target", "attainment", "weight")
 COMPARED = f"ROUND({ident(TOTAL)}, {COMPARED_PLACES})"
-"""The total as grades and ranks see it (see COMPARED_PLACES)."""
+"""The total as grades and ranks see it (see `kpiengine.numeric.COMPARED_PLACES`)."""
 
 
 def field(ind: Indicator, name: str) -> str:
@@ -66,17 +66,9 @@ def attainment_sql(ind: Indicator) -> str:
     return exact_divide(actual, f"NULLIF({target}, 0)")
 
 
-def exact_literal(value: Decimal) -> str:
-    """A constant as a decimal of its own scale, for products only: `30` times a 12-place value
-    stays at 12 places, so nothing needs rescaling. (Where types are unified — LEAST, CASE — a
-    DECIMAL(38, 0) beside a DECIMAL(38, 12) would make DuckDB drop the places.)"""
-    places = max(0, -int(value.normalize().as_tuple().exponent))
-    return f"CAST({value} AS DECIMAL(38, {places}))"
-
-
 def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
     columns = {f"{i.id}.attainment": attainment_sql(i) for i in ruleset.indicators}
-    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS DECIMAL(38, 6))" for i in ruleset.indicators}
+    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS {SOURCE_SQL})" for i in ruleset.indicators}
     frame.add(columns)
 
 
@@ -90,7 +82,7 @@ def weighted_sql(ind: Indicator) -> str:
         top, bottom = target, actual
     else:
         top, bottom = actual, target
-    return exact_divide(f"{exact_literal(ind.weight)} * {top}", f"NULLIF({bottom}, 0)")
+    return exact_product_quotient(ind.weight, top, f"NULLIF({bottom}, 0)")
 
 
 def score_sql(ind: Indicator) -> str:
@@ -115,7 +107,7 @@ def add_scores(frame: Frame, ruleset: Ruleset) -> None:
         {
             f"{i.id}.score": (
                 f"CASE WHEN {field(i, 'actual')} IS NULL THEN 0 "
-                f"ELSE COALESCE(TRY_CAST({field(i, 'raw_score')} AS DECIMAL(38, 12)), 0) END"
+                f"ELSE COALESCE(TRY_CAST({field(i, 'raw_score')} AS {EXACT_SQL}), 0) END"
             )
             for i in ruleset.indicators
         }

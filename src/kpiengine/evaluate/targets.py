@@ -16,7 +16,7 @@ from kpiengine.data.store import Store
 from kpiengine.data.subjects import Subject
 from kpiengine.data.target_rows import check_unique_targets
 from kpiengine.errors import SourceError
-from kpiengine.evaluate.frame import Frame, exact_share
+from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.shares import on_board, period_share
 from kpiengine.names import (
     BOARDS,
@@ -30,6 +30,7 @@ from kpiengine.names import (
     SUBJECT,
     target_how_column,
 )
+from kpiengine.numeric import EXACT_SQL, exact_share
 from kpiengine.plan.periods import Period, parse_period
 from kpiengine.plan.ruleset import Indicator, Ruleset
 from kpiengine.sql import ident, literal
@@ -40,7 +41,7 @@ _PSTART = ident(PSTART)
 _PEND = ident(PEND)
 _MONTHS = ident(MONTHS)
 
-NUMBER = "DECIMAL(38, 12)"
+NUMBER = EXACT_SQL
 
 
 def _register(frame: Frame, name: str, table: pa.Table) -> None:

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpiengine.evaluate.frame import EXACT_PLACES, NOT_DECIMAL
+from kpiengine.evaluate.frame import NOT_DECIMAL
+from kpiengine.numeric import EXACT_SQL
 from kpiengine.results import Kind, ResultColumn
 from kpiengine.sql import ident
 
@@ -32,7 +33,7 @@ def number_text(value: str, sql_type: str) -> str:
     if sql_type in INTEGERS or sql_type.replace(" ", "").endswith(",0)"):
         return f"CAST({value} AS VARCHAR) || '.'"
     if sql_type in NOT_DECIMAL:
-        value = f"CAST({value} AS DECIMAL(38, {EXACT_PLACES}))"
+        value = f"CAST({value} AS {EXACT_SQL})"
     return f"CAST({value} AS VARCHAR)"
 
 

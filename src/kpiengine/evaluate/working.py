@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
+from decimal import Decimal
 
-from kpiengine.evaluate.frame import Frame, exact_constant, exact_divide
+from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.incentives import curve_point_sql, line_steps
+from kpiengine.evaluate.marginal import marginal_sql
 from kpiengine.evaluate.scores import COMPARED, expression_sql
 from kpiengine.expressions import Expression
 from kpiengine.names import GRADE, internal, working_column
+from kpiengine.numeric import exact_constant
 from kpiengine.plan.ruleset import Grade, Incentive, Rate, Ruleset
 from kpiengine.sql import ident, literal
 
@@ -26,18 +29,16 @@ def slice_parts(index: int) -> tuple[str, str]:
 
 
 def marginal_working(on: str, base: str, rates: Sequence[Rate]) -> dict[str, str]:
-    """Each slice of `on` and what it earns: rate × base × slice / on."""
+    """Each slice of `on` and what it earns, by the line's own marginal arithmetic with every
+    other tier's rate set to 0 (so the slices are exact, as the line is)."""
     columns = {}
-    for index, (low, rate) in enumerate(rates):
+    for index, (low, _) in enumerate(rates):
         high = rates[index + 1][0] if index + 1 < len(rates) else None
         top = on if high is None else f"LEAST({on}, {_d(high)})"
         size_part, amount_part = slice_parts(index)
-        size = f"GREATEST({top} - {_d(low)}, 0)"
-        columns[size_part] = size
-        # rate × base × slice / on as one quotient, as the line's own tiers compute it
-        product = " * ".join(f"CAST({x} AS DOUBLE)" for x in (_d(rate), base, size))
-        earned = exact_divide(product, on)
-        columns[amount_part] = f"CASE WHEN {on} > 0 THEN {earned} ELSE 0 END"
+        columns[size_part] = f"GREATEST({top} - {_d(low)}, 0)"
+        alone = [(lo, rate if n == index else Decimal(0)) for n, (lo, rate) in enumerate(rates)]
+        columns[amount_part] = marginal_sql(on, base, alone)
     return columns
 
 

@@ -14,6 +14,7 @@ from kpiengine.expressions.kinds import ExpressionKind, Kind
 from kpiengine.expressions.names import functions_of, names_of
 from kpiengine.expressions.parse import parse
 from kpiengine.expressions.values import Value
+from kpiengine.numeric import exact_divide
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Expression:
         except Refusal as refusal:
             raise ExpressionFailure(self.rule, self.text, str(refusal)) from refusal.__cause__
 
-    def to_sql(self, column: Callable[[str], str], divide: sql.Divide = sql.plain_division) -> str:
+    def to_sql(self, column: Callable[[str], str], divide: sql.Divide = exact_divide) -> str:
         """A DuckDB SQL expression; `column(name)` returns the quoted SQL for a field name
         (`sql.quote_identifier` quotes one). Dotted names are passed whole: "revenue.actual".
         """

@@ -5,9 +5,10 @@
   and the checker has refused control characters, so no literal can end the string early.
 - Numbers are written as plain decimal literals (0.1, never 1e-1): DuckDB reads them as
   exact DECIMAL(p, s), which mixes with DECIMAL(38, 6) and BIGINT columns without loss.
-- `a / b` is `a / NULLIF(b, 0)`: no data rather than an error or infinity. DuckDB divides
-  in DOUBLE, so results of `/` and `**` agree with the scalar Decimals to about 15 digits,
-  not exactly; a comparison exactly on a boundary after a division may differ.
+- `a / b` is `a / NULLIF(b, 0)`: no data rather than an error or infinity. The quotient is
+  exact to 12 places (`kpiengine.numeric.exact_divide`: DuckDB itself would divide in
+  DOUBLE). `**` is DuckDB's power(), a DOUBLE: it agrees with the scalar Decimals to about
+  15 digits, not exactly.
 - min/max/clamp give NULL when any argument is NULL (DuckDB's least/greatest skip NULLs).
 - round(x, n) returns DECIMAL(38, 6), the engine's column type (see bounds.SQL_DECIMAL).
 - Known limit: where DuckDB needs one type for several decimals (min, max, clamp, coalesce,
@@ -28,6 +29,7 @@ from kpiengine.expressions.failure import Refusal
 from kpiengine.expressions.function import SqlArg
 from kpiengine.expressions.functions import FunctionTable
 from kpiengine.expressions.names import dotted
+from kpiengine.numeric import exact_divide
 
 Column = Callable[[str], str]
 _SQL_COMPARISONS = {**COMPARISONS, ast.Eq: "=", ast.NotEq: "<>", ast.In: "IN", ast.NotIn: "NOT IN"}
@@ -55,16 +57,17 @@ Divide = Callable[[str, str], str]
 
 
 def plain_division(left: str, right: str) -> str:
+    """DuckDB's own `/`: a DOUBLE. Only for callers that want one; the default is exact."""
     return f"({left} / {right})"
 
 
 def to_sql(
-    statement: ast.AST, table: FunctionTable, column: Column, divide: Divide = plain_division
+    statement: ast.AST, table: FunctionTable, column: Column, divide: Divide = exact_divide
 ) -> str:
     """DuckDB SQL for a checked expression statement; `column(name)` quotes a field.
 
-    `divide` renders divisions: DuckDB divides decimals in DOUBLE, and a caller that needs an
-    exact decimal back (the columnar engine) rounds the quotient there.
+    `divide` renders divisions: by default an exact decimal quotient at 12 places
+    (`kpiengine.numeric.exact_divide`), since DuckDB would divide decimals in DOUBLE.
     """
     assert isinstance(statement, ast.Expr)
     return _Compiler(table, column, divide).sql(statement.value)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from kpiengine.numeric import decimal_type
 from kpiengine.results.layout import Kind, ResultColumn
 from kpiengine.sql import ident, literal
 
@@ -16,7 +17,7 @@ def csv_cell(column: ResultColumn, places: int) -> str:
     if column.kind == "list":
         return f"array_to_string({value}, '; ')"
     if column.kind == "money":
-        return f"CAST(CAST({value} AS DECIMAL(38, {places})) AS VARCHAR)"
+        return f"CAST(CAST({value} AS {decimal_type(places)}) AS VARCHAR)"
     return value
 
 
