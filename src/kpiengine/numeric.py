@@ -108,12 +108,46 @@ def rounded_quotient(top: str, bottom: str, shift: int, places: int = EXACT_PLAC
     return f"ROUND(CAST({doubled} AS DECIMAL(38, 0)) * {half}, {places})"
 
 
+FAST_DIGITS = 14
+"""A quotient whose units (quotient × 10^places) stay below 10^FAST_DIGITS is first estimated
+in DOUBLE; see `exact_product_quotient`."""
+
+ESTIMATE_ERROR = Decimal("1e-15")
+"""A bound on the DOUBLE estimate's relative error: two decimal operands and a factor turned
+into DOUBLE (at most two roundings each), one product, one quotient and one scaling — at most
+nine roundings of 2^-53 each, 1.0e-15 all told."""
+
+
 def exact_product_quotient(
     factor: Decimal, left: str, right: str, places: int = EXACT_PLACES
 ) -> str:
     """factor × left / right as ONE quotient, exact to `places` (half away from zero): a
     weight × actual / target is then exact to its last place, where weight × a rounded
-    attainment would carry the rounding × weight."""
+    attainment would carry the rounding × weight.
+
+    Exact HUGEINT division costs about five DOUBLE ones, so small quotients (attainments,
+    scores) are estimated in DOUBLE first. The estimate's units u' are within ε = |u'| ×
+    ESTIMATE_ERROR of the true u; when no rounding boundary (k + ½) lies within ε of u', both
+    round to the same integer, and the estimate's rounding is the exact answer. Only the rows
+    where a boundary is that close (a true tie among them), or whose quotient is large, take
+    the HUGEINT division — DuckDB's CASE computes a branch only for the rows that take it."""
+    exact = _hugeint_quotient(factor, left, right, places)
+    estimate = f"(CAST({factor} AS DOUBLE) * CAST({left} AS DOUBLE) / CAST({right} AS DOUBLE))"
+    scaled = f"(ABS({estimate}) * 1e{places})"
+    doubt = f"{scaled} * {ESTIMATE_ERROR:E} + 1e-6"
+    clear = f"{scaled} < 1e{FAST_DIGITS} AND ABS({scaled} - FLOOR({scaled}) - 0.5) > {doubt}"
+    rounded = f"CAST(SIGN({estimate}) * FLOOR({scaled} + 0.5) AS BIGINT)"
+    fast = f"CAST(CAST({rounded} AS DECIMAL(18, 0)) * {_unit(places)} AS {decimal_type(places)})"
+    return f"(CASE WHEN {clear} THEN {fast} ELSE {exact} END)"
+
+
+def _unit(places: int) -> str:
+    """10^-places as an exact decimal."""
+    return f"CAST(1e-{places} AS DECIMAL({places + 1}, {places}))"
+
+
+def _hugeint_quotient(factor: Decimal, left: str, right: str, places: int) -> str:
+    """factor × left / right by HUGEINT division, exact to `places`."""
     factor_places = places_of(factor)
     top = f"({constant_units(factor, factor_places)} * {units(left)})"
     # top is at factor_places + 12 places, bottom at 12: the quotient is top / bottom / 10^f.
