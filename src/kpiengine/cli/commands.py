@@ -13,7 +13,7 @@ import click
 
 from kpiengine.cli.runner import OutputRequest, parse_output, run_and_write
 from kpiengine.data.cache import CachePolicy, caching
-from kpiengine.errors import ConfigError, KpiEngineError
+from kpiengine.errors import ConfigError, KpiEngineError, SourceError
 from kpiengine.plan.load import load_ruleset, schema_for
 from kpiengine.plugins import Registry, add_commands, registry
 
@@ -156,16 +156,23 @@ def validate(files: tuple[Path, ...]) -> None:
     Example:
         kpiengine validate rulesets/*.yaml
     """
+    from kpiengine.data.target_rows import check_local_targets
+
     reg = _plugins()
     failed = False
     for file in files:
         try:
-            _warn(load_ruleset(file, reg).warnings)
+            loaded = load_ruleset(file, reg)
+            _warn(loaded.warnings)
+            check_local_targets(loaded.ruleset, reg)
             click.echo(f"{file}: ok")
         except ConfigError as exc:
             failed = True
             for problem in exc.problems:
                 click.echo(problem.format(), err=True)
+        except SourceError as exc:
+            failed = True
+            click.echo(f"{file}: {exc}", err=True)
     if failed:
         raise SystemExit(1)
 

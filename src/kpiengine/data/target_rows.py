@@ -3,9 +3,13 @@ indicator and period. Two rows for the same cell would leave the plan to pick on
 
 from __future__ import annotations
 
-from kpiengine.data.store import Store
+from kpiengine.data.store import Store, open_store
 from kpiengine.errors import SourceError
 from kpiengine.names import RECORD
+from kpiengine.plan.fieldtypes import required_fields
+from kpiengine.plan.periods import calendar_periods
+from kpiengine.plan.ruleset import Ruleset
+from kpiengine.plugins import Registry
 from kpiengine.sql import ident
 
 SHOWN = 5
@@ -41,3 +45,18 @@ def _duplicate(store: Store, source: str, row: tuple[object, ...]) -> str:
         f"the {period} target of '{indicator}' for subject '{subject}' is given "
         f"{len(places)} times ({', '.join(places)})"
     )
+
+
+def check_local_targets(ruleset: Ruleset, registry: Registry) -> None:
+    """`validate`'s check of the target rows, for a targets source that is a local file (a
+    network source is checked when the plan runs: validating reaches no API)."""
+    source = ruleset.targets.source
+    if source is None or registry.source(ruleset.sources[source].plugin).cacheable:
+        return
+    periods = calendar_periods(ruleset.calendar)
+    needed = {source: required_fields(ruleset)[source]}
+    store = open_store(ruleset, registry, needed, (periods[0].start, periods[-1].end))
+    try:
+        check_unique_targets(store, source)
+    finally:
+        store.close()
