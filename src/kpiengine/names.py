@@ -29,8 +29,14 @@ TOTAL, GRADE, GRADE_NAME = internal("total"), internal("grade"), internal("grade
 # groups
 GROUP, VALUE, MEMBER_IDS = internal("gname"), internal("gvalue"), internal("member_ids")
 GROUP_NUMBER = internal("gno")
+GROUP_PIDX, GROUP_VALUE = internal("gpidx"), internal("gval")
+"""The group results' sort keys beside GROUP_NUMBER (period index, group value)."""
+MEMBERS_ARROW = internal("members_arrow")
 MEMBERS = internal("members")
 """The table of each subject's groups, read when a group's records are aggregated."""
+
+# the working explain reads
+NEXT_BAND, TO_NEXT_BAND = internal("work:grade:next"), internal("work:grade:gap")
 
 # records and aggregation tables
 RECORD = internal("row")

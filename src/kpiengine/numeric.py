@@ -1,8 +1,9 @@
 """The numeric policy: every place count, decimal type and exact SQL quotient the engine uses.
 
 DuckDB keeps DECIMAL(38, s) exactly, but divides decimals in DOUBLE. So every quotient here is
-an integer division of HUGEINT (128-bit) units, rounded half away from zero (Decimal's
-ROUND_HALF_UP) at the places below; nothing passes through floating point. A value outside the
+the exactly rounded one, half away from zero (Decimal's ROUND_HALF_UP) at the places below: an
+integer division of HUGEINT (128-bit) units, or — where a DOUBLE estimate provably rounds the
+same way — that estimate's rounding (see `exact_product_quotient`). A value outside the
 bounds stated below makes DuckDB raise an overflow error: it never becomes a plausible wrong
 number.
 docs/ruleset.md, "Numbers: what is exact and where rounding happens", is this module's table.

@@ -20,14 +20,16 @@ from kpiengine.evaluate.engine import Run
 from kpiengine.evaluate.frame import RESULT_COLUMNS
 from kpiengine.evaluate.marginal import upper
 from kpiengine.evaluate.scores import OWN
-from kpiengine.evaluate.working import NEXT_BAND, TO_NEXT_BAND, slice_parts
+from kpiengine.evaluate.working import slice_parts
 from kpiengine.expressions import Expression
 from kpiengine.names import (
     GRADE,
     GRADE_NAME,
     NAME,
+    NEXT_BAND,
     PERIOD,
     SUBJECT,
+    TO_NEXT_BAND,
     TOTAL,
     group_column,
     honored_column,

@@ -12,7 +12,7 @@ from kpiengine.data.store import Store
 from kpiengine.data.subjects import Subject
 from kpiengine.evaluate.record_tiers import record_payout
 from kpiengine.expressions import where_sql
-from kpiengine.names import APERIOD, MEMBERS, OWNER, RECORD, SUBJECT, internal
+from kpiengine.names import APERIOD, MEMBERS, MEMBERS_ARROW, OWNER, RECORD, SUBJECT
 from kpiengine.plan.periods import MONTHS_PER, Period
 from kpiengine.plan.ruleset import Aggregation, Frequency, Ruleset
 from kpiengine.sql import ident
@@ -88,7 +88,7 @@ def register_members(store: Store, subjects: Sequence[Subject], groups: Sequence
     columns = {SUBJECT: [s.id for s in subjects]}
     columns.update({g: [s.groups.get(g, "") for s in subjects] for g in groups})
     table = pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()})
-    arrow = internal("members_arrow")
+    arrow = MEMBERS_ARROW
     store.con.register(arrow, table)
     store.con.execute(f"CREATE OR REPLACE TABLE {ident(MEMBERS)} AS SELECT * FROM {ident(arrow)}")
     store.con.unregister(arrow)

@@ -15,6 +15,8 @@ from kpiengine.names import (
     GRADE,
     GRADE_NAME,
     GROUP_NUMBER,
+    GROUP_PIDX,
+    GROUP_VALUE,
     MEMBER_IDS,
     NAME,
     NOTE_FEEDBACK,
@@ -29,7 +31,6 @@ from kpiengine.names import (
     TOTAL,
     VALUE,
     group_column,
-    internal,
     line_column,
     rank_column,
     shown_column,
@@ -137,14 +138,14 @@ def group_table(
             "members": f"CAST({ident(MEMBER_IDS)} AS VARCHAR[])",
             **_common(ruleset, types),
             GROUP_NUMBER: str(number),
-            internal("p"): ident(PIDX),
-            internal("v"): ident(VALUE),
+            GROUP_PIDX: ident(PIDX),
+            GROUP_VALUE: ident(VALUE),
         }
         select = ", ".join(f"{sql} AS {ident(key)}" for key, sql in columns.items())
         parts.append(f"SELECT {select} FROM {frame.table} AS t")
     if not parts:
         return None
-    keys = [ident(GROUP_NUMBER), ident(internal("p")), ident(internal("v"))]
+    keys = [ident(GROUP_NUMBER), ident(GROUP_PIDX), ident(GROUP_VALUE)]
     order = ", ".join(keys)
     union = " UNION ALL ".join(parts)
     sql = (

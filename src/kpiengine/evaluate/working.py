@@ -13,12 +13,11 @@ from kpiengine.evaluate.incentives import curve_point_sql, line_steps
 from kpiengine.evaluate.marginal import marginal_sql
 from kpiengine.evaluate.scores import COMPARED, expression_sql
 from kpiengine.expressions import Expression
-from kpiengine.names import GRADE, internal, working_column
+from kpiengine.names import GRADE, NEXT_BAND, TO_NEXT_BAND, working_column
 from kpiengine.numeric import exact_constant
 from kpiengine.plan.ruleset import Grade, Incentive, Rate, Ruleset
 from kpiengine.sql import ident, literal
 
-NEXT_BAND, TO_NEXT_BAND = internal("work:grade:next"), internal("work:grade:gap")
 GRADE_SQL = ident(GRADE)
 _d = exact_constant
 
