@@ -11,12 +11,17 @@ import contextlib
 import csv
 import json
 import re
+import tempfile
+import textwrap
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from kpitest import EXAMPLE, ROOT, invoke
 
 from kpiengine.cli.explain import explain_json
@@ -152,8 +157,8 @@ def hubspot_example(path, folder, monkeypatch):
         mock.property_types["kpi_rep_id"] = "string"
         for d in sample_deals():
             closed, created = utc_morning(d["closed_on"]), utc_morning(d["created_on"])
-            deal(mock, None, d["amount"], stages[d["stage"]], closed, created,
-                 kpi_rep_id=d["sales_rep_id"])  # fmt: skip
+            rep = d["sales_rep_id"]
+            deal(mock, None, d["amount"], stages[d["stage"]], closed, created, kpi_rep_id=rep)
         monkeypatch.setenv("HUBSPOT_TOKEN", mock.token)
         yield repoint(path, folder, {r"# base_url: \S+": f'base_url: "{mock.url}"'})
 
@@ -209,8 +214,9 @@ def salesforce_example(path, folder, monkeypatch):
                 org.users[users[rep]]["EmployeeNumber"] = rep
             close = d["closed_on"] or "2025-12-31"
             kind = "Partner" if number % 10 == 0 else "New Business"  # the example skips partners
-            deal(org, users[rep], Decimal(d["amount"]), stages[d["stage"]], close,
-                 CreatedDate=utc_morning(d["created_on"]), Type=kind)  # fmt: skip
+            opened = utc_morning(d["created_on"])
+            amount, stage = Decimal(d["amount"]), stages[d["stage"]]
+            deal(org, users[rep], amount, stage, close, CreatedDate=opened, Type=kind)
         monkeypatch.setenv("SF_CLIENT_ID", org.client_id)
         monkeypatch.setenv("SF_CLIENT_SECRET", org.client_secret)
         yield repoint(path, folder, {r"https://acme\.my\.salesforce\.com": org.url})
@@ -218,7 +224,7 @@ def salesforce_example(path, folder, monkeypatch):
 
 @contextlib.contextmanager
 def zoho_example(path, folder, monkeypatch):
-    from zoho_server import FIRST_ID, STAGE_PROBABILITY, ZohoMock, quick_policy, serving
+    from zoho_server import ZohoMock, quick_policy, serving
 
     from kpiengine_zoho import ZohoSource
 
@@ -232,26 +238,27 @@ def zoho_example(path, folder, monkeypatch):
     }
     with serving(ZohoMock()) as mock:
         mock.add_users(list(users.values()))
-        mock.add_records([zoho_deal(n, d, users, stages, STAGE_PROBABILITY, FIRST_ID)
-                          for n, d in enumerate(deals)])  # fmt: skip
+        mock.add_records([zoho_deal(n, d, users, stages) for n, d in enumerate(deals)])
         for option in ("client_id", "client_secret", "refresh_token"):
             monkeypatch.setenv(f"ZOHO_{option.upper()}", getattr(mock, option))
         found = r"accounts_url: https://accounts\.zoho\.com\.cn"
         yield repoint(path, folder, {found: f'accounts_url: "{mock.accounts_url}"'})
 
 
-def zoho_deal(number, d, users, stages, probability, first_id):
+def zoho_deal(number, d, users, stages):
+    from zoho_server import FIRST_ID, STAGE_PROBABILITY
+
     user = users[d["sales_rep_id"]]
     stage = stages[d["stage"]]
     created = f"{d['created_on']}T10:00:00+08:00"
     return {
-        "id": str(first_id + number),
+        "id": str(FIRST_ID + number),
         "Deal_Name": d["customer"],
         "Owner": {"name": user["full_name"], "id": user["id"], "email": user["email"]},
         "Amount": d["amount"],
         "Currency": "CNY",
         "Stage": stage,
-        "Probability": probability[stage],
+        "Probability": STAGE_PROBABILITY[stage],
         "Closing_Date": d["closed_on"] or None,
         "Created_Time": created,
         "Modified_Time": created,
@@ -322,3 +329,195 @@ def test_the_explain_command_prints_the_run_commands_rows():
     assert all("derivation" in s for s in parsed)
     without = [{k: v for k, v in s.items() if k != "derivation"} for s in parsed]
     assert without == [r for r in rows if r["subject"] == subject]
+
+
+# -- generated plans and data ----------------------------------------------------------------------
+
+
+def parsed(text):
+    return yaml.safe_load(textwrap.dedent(text))
+
+
+PLAN = parsed("""
+    kpiengine: 1
+    name: generated plan
+    currency: CNY
+    sources:
+      reps: {plugin: csv, options: {path: reps.csv}}
+      deals: {plugin: csv, options: {path: deals.csv}}
+      reviews: {plugin: csv, options: {path: reviews.csv}}
+    subjects: {source: reps, id: id, name: name, groups: [team]}
+    metrics:
+      won_deals: {source: deals, count: "*", where: "stage == 'won'", date: closed_on}
+      opened: {source: deals, count: "*", date: created_on}
+    feedback:
+      - {when: revenue.attainment < 0.8, message: "销售额完成率 {revenue.attainment:.0%}"}
+""")
+INDICATORS = parsed("""
+    revenue:
+      name: 销售额
+      unit: money
+      actual: {source: deals, sum: amount, where: "stage == 'won'", date: closed_on}
+    won:
+      name: 赢单数
+      weight: 20
+      actual: {source: deals, count: "*", where: "stage == 'won'", date: closed_on}
+    conversion: {weight: 10, actual: won_deals / opened, target: 0.3}
+    discount:
+      weight: 10
+      better: lower
+      target: 0.1
+      actual: {source: deals, avg: discount, where: "stage == 'won'", date: closed_on}
+    rating:
+      weight: 10
+      levels: {优秀: 1.0, 良好: 0.8, 合格: 0.6}
+      target: 优秀
+      actual: {source: reviews, last: level, date: reviewed_on}
+""")
+INCENTIVES = parsed("""
+    marginal: {base: revenue.actual, tiers: {"on": revenue.attainment, mode: marginal}}
+    flat: {base: revenue.actual, tiers: {"on": revenue.attainment, mode: flat}}
+    per_record:
+      base: amount
+      tiers: {per: record, source: deals, where: "stage == 'won'", date: closed_on, "on": amount}
+    curve: {curve: {"on": revenue.attainment, amount: 1000}}
+    by_grade: {}
+    honor: {honor: {rank_by: revenue.actual}, amount: 500}
+    formula: {amount: total * 10}
+""")
+FROMS = {"marginal": [0.5, 0.8, 1.0, 1.5], "flat": [0.5, 0.8, 1.0, 1.5], "per_record": [100, 500]}
+LEVELS = list(INDICATORS["rating"]["levels"])
+
+
+def decimals(low, high, places=2):
+    scale = 10**places
+    return st.integers(low * scale, high * scale).map(lambda n: float(Decimal(n).scaleb(-places)))
+
+
+def maybe(draw, strategy):
+    """A drawn value half of the time, else None (the key is left out)."""
+    return draw(strategy) if draw(st.booleans()) else None
+
+
+def with_drawn(base, **drawn):
+    return {**base, **{k: v for k, v in drawn.items() if v is not None}}
+
+
+@st.composite
+def rates(draw, froms):
+    """A tier table: from 0, rising strictly through some of `froms`."""
+    steps = sorted(draw(st.lists(st.sampled_from(froms), unique=True, max_size=3)))
+    return [{"from": f, "rate": draw(decimals(0, 0.1, 3))} for f in [0, *steps]]
+
+
+@st.composite
+def indicators(draw, targets_csv):
+    """Revenue (its target a constant or from the targets CSV), a count with a custom score
+    sometimes, a derived rate, and sometimes a lower-is-better average and a levels one."""
+    revenue = with_drawn(
+        INDICATORS["revenue"],
+        weight=draw(st.sampled_from([40, 60])),
+        target=None if targets_csv else draw(st.sampled_from([1000, 2500, 5000])),
+        cap=maybe(draw, st.sampled_from([1.2, 1.5])),
+    )
+    custom = st.sampled_from(["weight * min(attainment, 1.5)", "actual * 5"])
+    won = with_drawn(INDICATORS["won"], target=draw(st.integers(1, 3)), score=maybe(draw, custom))
+    found = {"revenue": revenue, "won": won, "conversion": INDICATORS["conversion"]}
+    found |= {i: INDICATORS[i] for i in ("discount", "rating") if draw(st.booleans())}
+    return [{"id": i, **indicator} for i, indicator in found.items()]
+
+
+@st.composite
+def modifiers(draw):
+    return with_drawn(
+        {},
+        gate=maybe(draw, st.sampled_from(["won.actual >= 1", "total > 30"])),
+        multiplier=maybe(draw, st.sampled_from([1.5, "1 + revenue.attainment / 10"])),
+        minimum=maybe(draw, st.sampled_from([50, 200])),
+        cap=maybe(draw, st.sampled_from([300, 1000])),
+    )
+
+
+@st.composite
+def incentive(draw, kind, grades):
+    paid = json.loads(json.dumps(INCENTIVES[kind]))  # a copy to fill in
+    if kind in FROMS:
+        paid["tiers"]["rates"] = draw(rates(FROMS[kind]))
+        paid["tiers"].setdefault("mode", draw(st.sampled_from(["flat", "marginal"])))
+    elif kind == "curve":
+        paid["curve"]["points"] = [[0.5, 0], [1.0, 1.0], [1.5, draw(st.sampled_from([1, 2]))]]
+    elif kind == "by_grade":
+        listed = draw(st.lists(st.sampled_from(grades), unique=True, min_size=1))
+        paid["by_grade"] = {g: 100 * (n + 1) for n, g in enumerate(listed)}
+    elif kind == "honor":
+        within = maybe(draw, st.just("team"))
+        paid["honor"] |= with_drawn({"top": draw(st.integers(1, 2))}, within=within)
+    return {"id": kind, "name": f"奖励 {kind}", **paid, **draw(modifiers())}
+
+
+@st.composite
+def plans(draw):
+    """A plan and its data: (plan, {source: CSV text})."""
+    reps = [(f"R{n}", draw(st.sampled_from(["t1", "t2"]))) for n in range(draw(st.integers(1, 4)))]
+    targets_csv = draw(st.booleans())
+    mins = sorted(draw(st.lists(st.integers(1, 120), unique=True, max_size=3)), reverse=True)
+    grades = [{"grade": "SABC"[n], "min": m} for n, m in enumerate([*mins, 0])]
+    kinds = draw(st.lists(st.sampled_from(list(INCENTIVES)), unique=True, min_size=1, max_size=4))
+    plan = {
+        **PLAN,
+        "calendar": {"year": 2025, "frequency": draw(st.sampled_from(["quarter", "half"]))},
+        "indicators": draw(indicators(targets_csv)),
+        "grades": grades,
+        "incentives": [draw(incentive(k, [g["grade"] for g in grades])) for k in kinds],
+    }
+    if targets_csv:
+        targets = {"plugin": "csv", "options": {"path": "targets.csv"}}
+        plan["sources"] = {**plan["sources"], "targets": targets}
+        plan["targets"] = {"source": "targets", "split": "even"}
+    return plan, draw(data([r for r, _ in reps], targets_csv)) | {"reps": reps_csv(reps)}
+
+
+def reps_csv(reps):
+    return "id,name,team\n" + "".join(f"{r},{r} 名,{team}\n" for r, team in reps)
+
+
+@st.composite
+def data(draw, reps, targets_csv):
+    owners = st.sampled_from([*reps, "nobody"])
+    stage = st.sampled_from(["won", "lost", "open"])
+    day = st.tuples(st.integers(1, 12), st.integers(1, 28))
+    deal = st.tuples(owners, decimals(0, 3000), stage, day, decimals(0, 0.3))
+    deals = [
+        f"{o},{a},{s},2025-{max(m - 1, 1):02d}-{d:02d},2025-{m:02d}-{d:02d},{x}\n"
+        for o, a, s, (m, d), x in draw(st.lists(deal, max_size=12))
+    ]
+    days = draw(st.lists(st.integers(0, 360), unique=True, max_size=6))  # no ties for `last`
+    reviews = [
+        f"{draw(owners)},{date(2025, 1, 1) + timedelta(days=n)},{draw(st.sampled_from(LEVELS))}\n"
+        for n in days
+    ]
+    files = {
+        "deals": "owner,amount,stage,created_on,closed_on,discount\n" + "".join(deals),
+        "reviews": "owner,reviewed_on,level\n" + "".join(reviews),
+    }
+    if targets_csv:  # some people have a yearly revenue target, split over the periods
+        yearly = [f"{r},revenue,2025,{draw(st.sampled_from([4000, 10000]))}\n" for r in reps]
+        kept = [row for row in yearly if draw(st.booleans())]
+        files["targets"] = "subject,indicator,period,value\n" + "".join(kept)
+    return files
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans())
+def test_explain_agrees_with_run_on_generated_plans(generated):
+    plan, files = generated
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for name, text in files.items():
+            (root / f"{name}.csv").write_text(text, "utf-8")
+        path = root / "plan.yaml"
+        unshared = json.loads(json.dumps(plan))  # no YAML anchors for objects used twice
+        path.write_text(yaml.safe_dump(unshared, allow_unicode=True, sort_keys=False), "utf-8")
+        rows = assert_explain_agrees(path)
+    periods = {"quarter": 4, "half": 2}[plan["calendar"]["frequency"]]
+    assert len(rows) == periods * (files["reps"].count("\n") - 1)
