@@ -59,7 +59,7 @@ def is_ruleset(path):
 def repository_rulesets():
     """Every YAML ruleset under rulesets/ and tests/ (an `expected.yaml` is not one)."""
     found = [p for folder in ("rulesets", "tests") for p in (ROOT / folder).rglob("*.yaml")]
-    return sorted(str(p.relative_to(ROOT)) for p in found if is_ruleset(p))
+    return sorted(p.relative_to(ROOT).as_posix() for p in found if is_ruleset(p))
 
 
 def validates(path):
@@ -117,7 +117,7 @@ def assert_explain_agrees(path):
     return rows
 
 
-# -- rulesets that need something to run: data beside them, a CRM to read from -----------------
+# -- the connector examples, each reading its deals from the tests' mock of its CRM -------------
 
 
 def repoint(path, folder, replacements):
@@ -297,7 +297,9 @@ def test_the_rulesets_that_do_not_validate_are_exactly_the_known_invalid_ones():
 
 
 def test_every_connector_example_is_served_by_a_mock():
-    examples = {str(p.relative_to(ROOT)) for p in (ROOT / "rulesets" / "examples").glob("*.yaml")}
+    examples = {
+        p.relative_to(ROOT).as_posix() for p in (ROOT / "rulesets" / "examples").glob("*.yaml")
+    }
     assert examples <= set(PREPARED)
 
 
@@ -465,7 +467,7 @@ def plans(draw):
     kinds = draw(st.lists(st.sampled_from(list(INCENTIVES)), unique=True, min_size=1, max_size=4))
     plan = {
         **PLAN,
-        "calendar": {"year": 2025, "frequency": draw(st.sampled_from(["quarter", "half"]))},
+        "calendar": {"year": 2025, "frequency": draw(st.sampled_from(["quarter", "half", "year"]))},
         "indicators": draw(indicators(targets_csv)),
         "grades": grades,
         "incentives": [draw(incentive(k, [g["grade"] for g in grades])) for k in kinds],
@@ -519,5 +521,5 @@ def test_explain_agrees_with_run_on_generated_plans(generated):
         unshared = json.loads(json.dumps(plan))  # no YAML anchors for objects used twice
         path.write_text(yaml.safe_dump(unshared, allow_unicode=True, sort_keys=False), "utf-8")
         rows = assert_explain_agrees(path)
-    periods = {"quarter": 4, "half": 2}[plan["calendar"]["frequency"]]
+    periods = {"quarter": 4, "half": 2, "year": 1}[plan["calendar"]["frequency"]]
     assert len(rows) == periods * (files["reps"].count("\n") - 1)
