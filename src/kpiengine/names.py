@@ -104,6 +104,16 @@ def working_column(incentive: str, part: str) -> str:
     return internal(f"work:{incentive}:{part}")
 
 
+def weighted_column(indicator: str) -> str:
+    """weight × actual / target, before an indicator's cap and its `no data` rule."""
+    return internal(f"weighted:{indicator}")
+
+
+def estimate_column(quotient: str) -> str:
+    """The DOUBLE estimate of a quotient column's units (see `kpiengine.numeric`)."""
+    return internal(f"estimate:{quotient}")
+
+
 def target_how_column(indicator: str) -> str:
     """How an indicator's target was chosen (a row, a split, the ruleset's), when traced."""
     return internal(f"target_how:{indicator}")

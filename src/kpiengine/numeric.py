@@ -119,26 +119,42 @@ into DOUBLE (at most two roundings each), one product, one quotient and one scal
 nine roundings of 2^-53 each, 1.0e-15 all told."""
 
 
+def quotient_estimate(factor: Decimal, left: str, right: str, places: int = EXACT_PLACES) -> str:
+    """factor × left / right × 10^places in DOUBLE: the quotient's units, estimated. A stage
+    may compute it as a column of its own and hand the column to `exact_product_quotient`,
+    which then reads it instead of spelling it out (a smaller plan that DuckDB binds faster)."""
+    return (
+        f"(CAST({factor} AS DOUBLE) * CAST({left} AS DOUBLE) / CAST({right} AS DOUBLE) "
+        f"* 1e{places})"
+    )
+
+
 def exact_product_quotient(
-    factor: Decimal, left: str, right: str, places: int = EXACT_PLACES
+    factor: Decimal,
+    left: str,
+    right: str,
+    places: int = EXACT_PLACES,
+    estimate: str | None = None,
 ) -> str:
     """factor × left / right as ONE quotient, exact to `places` (half away from zero): a
     weight × actual / target is then exact to its last place, where weight × a rounded
     attainment would carry the rounding × weight.
 
-    Exact HUGEINT division costs about five DOUBLE ones, so small quotients (attainments,
-    scores) are estimated in DOUBLE first. The estimate's units u' are within ε = |u'| ×
-    ESTIMATE_ERROR of the true u; when no rounding boundary (k + ½) lies within ε of u', both
-    round to the same integer, and the estimate's rounding is the exact answer. Only the rows
-    where a boundary is that close (a true tie among them), or whose quotient is large, take
-    the HUGEINT division — DuckDB's CASE computes a branch only for the rows that take it."""
+    Exact HUGEINT division costs about five DOUBLE ones, so the quotient's units are first
+    estimated in DOUBLE (`estimate`, or `quotient_estimate`). The estimate u' is within
+    ε = |u'| × ESTIMATE_ERROR of the true units u; when no rounding boundary (k + ½) lies within
+    ε of u', both round to the same integer, and rounding the estimate is the exact answer.
+    Only the rows where a boundary is that close (a true tie among them), or whose quotient is
+    large, take the HUGEINT division — DuckDB's CASE computes a branch only for the rows that
+    take it."""
     exact = _hugeint_quotient(factor, left, right, places)
-    estimate = f"(CAST({factor} AS DOUBLE) * CAST({left} AS DOUBLE) / CAST({right} AS DOUBLE))"
-    scaled = f"(ABS({estimate}) * 1e{places})"
-    doubt = f"{scaled} * {ESTIMATE_ERROR:E} + 1e-6"
-    clear = f"{scaled} < 1e{FAST_DIGITS} AND ABS({scaled} - FLOOR({scaled}) - 0.5) > {doubt}"
-    rounded = f"CAST(SIGN({estimate}) * FLOOR({scaled} + 0.5) AS BIGINT)"
-    fast = f"CAST(CAST({rounded} AS DECIMAL(18, 0)) * {_unit(places)} AS {decimal_type(places)})"
+    units = estimate or quotient_estimate(factor, left, right, places)
+    size = f"ABS({units})"
+    doubt = f"{size} * {ESTIMATE_ERROR:E} + 1e-6"
+    clear = f"{size} < 1e{FAST_DIGITS} AND ABS({size} - FLOOR({size}) - 0.5) > {doubt}"
+    # ROUND is half away from zero; the rounded units over 10^places come back exactly as a
+    # decimal (DuckDB scales a DOUBLE by 10^places and rounds to the nearest when it casts)
+    fast = f"CAST(ROUND({units}) / 1e{places} AS {decimal_type(places)})"
     return f"(CASE WHEN {clear} THEN {fast} ELSE {exact} END)"
 
 
@@ -155,9 +171,11 @@ def _hugeint_quotient(factor: Decimal, left: str, right: str, places: int) -> st
     return rounded_quotient(top, units(right), places - factor_places, places)
 
 
-def exact_divide(left: str, right: str, places: int = EXACT_PLACES) -> str:
+def exact_divide(
+    left: str, right: str, places: int = EXACT_PLACES, estimate: str | None = None
+) -> str:
     """`left / right` as an exact decimal at `places` (DuckDB would give a DOUBLE)."""
-    return exact_product_quotient(Decimal(1), left, right, places)
+    return exact_product_quotient(Decimal(1), left, right, places, estimate)
 
 
 def exact_share(value: str, num: str, den: str) -> str:

@@ -39,9 +39,21 @@ class Frame:
     stage: int = 0
     computed: bool = False
     """Whether the current stage is a table (nothing added since `start` or `materialize`)."""
+    pending: str | None = None
+    """The stages added since the last view, as one query of nested selects: DuckDB binds a
+    view with every view below it, so a view a stage would bind the plan once per stage."""
 
     @property
     def table(self) -> str:
+        """The current stage, as a view or table other queries may read."""
+        if self.pending is not None:
+            self.stage += 1
+            self.con.execute(f"CREATE OR REPLACE VIEW {self._name} AS {self.pending}")
+            self.pending = None
+        return self._name
+
+    @property
+    def _name(self) -> str:
         return ident(f"{self.prefix}_{self.stage}")
 
     @property
@@ -64,18 +76,14 @@ class Frame:
     def add(self, columns: Mapping[str, str], joins: str = "") -> None:
         """A new stage with these columns (name → SQL over the previous stage, aliased `t`).
 
-        A stage is a view: nothing is copied until `materialize`, which the run calls where a
-        table is read more than once.
+        Stages are a query: nothing is bound until something reads `table`, nothing is copied
+        until `materialize`, which the run calls where a table is read more than once.
         """
         if not columns:
             return
         select = ", ".join(f"{sql} AS {ident(name)}" for name, sql in columns.items())
-        previous = self.table
-        self.stage += 1
-        self.con.execute(
-            f"CREATE OR REPLACE VIEW {self.table} AS SELECT t.*, {select} FROM {previous} AS t "
-            f"{joins}"
-        )
+        previous = self._name if self.pending is None else f"({self.pending})"
+        self.pending = f"SELECT t.*, {select} FROM {previous} AS t {joins}"
         self.computed = False
 
     def materialize(self) -> None:

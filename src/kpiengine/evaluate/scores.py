@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 from kpiengine.evaluate.frame import Frame, column
 from kpiengine.expressions import Expression
@@ -12,8 +13,10 @@ from kpiengine.names import (
     PERIOD,
     SUBJECT,
     TOTAL,
+    estimate_column,
     group_column,
     rank_column,
+    weighted_column,
 )
 from kpiengine.numeric import (
     COMPARED_PLACES,
@@ -23,6 +26,7 @@ from kpiengine.numeric import (
     exact_constant,
     exact_divide,
     exact_product_quotient,
+    quotient_estimate,
 )
 from kpiengine.plan.ruleset import Grade, Indicator, Ruleset
 from kpiengine.sql import ident, literal
@@ -57,32 +61,44 @@ def _level(ind: Indicator, value: str) -> str:
     return f"(CASE CAST({value} AS VARCHAR) {cases} END)"
 
 
-def attainment_sql(ind: Indicator) -> str:
+def _operands(ind: Indicator) -> tuple[str, str]:
+    """Top and bottom of the indicator's attainment (and of its weighted score)."""
     actual, target = field(ind, "actual"), field(ind, "target")
     if ind.levels:
-        return exact_divide(_level(ind, actual), f"NULLIF({_level(ind, target)}, 0)")
+        return _level(ind, actual), f"NULLIF({_level(ind, target)}, 0)"
     if ind.better == "lower":
-        return exact_divide(target, f"NULLIF({actual}, 0)")
-    return exact_divide(actual, f"NULLIF({target}, 0)")
+        return target, f"NULLIF({actual}, 0)"
+    return actual, f"NULLIF({target}, 0)"
 
 
 def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
-    columns = {f"{i.id}.attainment": attainment_sql(i) for i in ruleset.indicators}
-    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS {SOURCE_SQL})" for i in ruleset.indicators}
+    """Attainment as a quotient whose DOUBLE estimate is a column of the stage before."""
+    inds = ruleset.indicators
+    estimates = {i.id: estimate_column(f"{i.id}.attainment") for i in inds}
+    frame.add({estimates[i.id]: quotient_estimate(Decimal(1), *_operands(i)) for i in inds})
+    columns = {
+        f"{i.id}.attainment": exact_divide(*_operands(i), estimate=ident(estimates[i.id]))
+        for i in inds
+    }
+    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS {SOURCE_SQL})" for i in inds}
     frame.add(columns)
 
 
-def weighted_sql(ind: Indicator) -> str:
+def add_weighted(frame: Frame, inds: Sequence[Indicator]) -> None:
     """weight × attainment as one quotient (weight × actual / target): the score is then exact
-    to its last place, where weight × a rounded attainment would carry the rounding × weight."""
-    actual, target = field(ind, "actual"), field(ind, "target")
-    if ind.levels:
-        top, bottom = _level(ind, actual), _level(ind, target)
-    elif ind.better == "lower":
-        top, bottom = target, actual
-    else:
-        top, bottom = actual, target
-    return exact_product_quotient(ind.weight, top, f"NULLIF({bottom}, 0)")
+    to its last place, where weight × a rounded attainment would carry the rounding × weight.
+    Its own stage, its estimate in the stage before: nested in the CASE that reads it, the
+    quotient would cost DuckDB four times as much."""
+    estimates = {i.id: estimate_column(weighted_column(i.id)) for i in inds}
+    frame.add({estimates[i.id]: quotient_estimate(i.weight, *_operands(i)) for i in inds})
+    frame.add(
+        {
+            weighted_column(i.id): exact_product_quotient(
+                i.weight, *_operands(i), estimate=ident(estimates[i.id])
+            )
+            for i in inds
+        }
+    )
 
 
 def score_sql(ind: Indicator) -> str:
@@ -93,7 +109,7 @@ def score_sql(ind: Indicator) -> str:
             return field(ind, name) if name in OWN else column(name)
 
         return expression_sql(ind.score, names)
-    weighted, attainment = weighted_sql(ind), field(ind, "attainment")
+    weighted, attainment = ident(weighted_column(ind.id)), field(ind, "attainment")
     if ind.cap is not None:  # LEAST skips NULLs: no attainment must stay no score
         capped = exact_constant(ind.weight * ind.cap)
         return f"CASE WHEN {attainment} IS NOT NULL THEN LEAST({weighted}, {capped}) END"
@@ -101,6 +117,7 @@ def score_sql(ind: Indicator) -> str:
 
 
 def add_scores(frame: Frame, ruleset: Ruleset) -> None:
+    add_weighted(frame, [i for i in ruleset.indicators if i.score is None])
     raw = {f"{i.id}.raw_score": score_sql(i) for i in ruleset.indicators}
     frame.add(raw)
     frame.add(

@@ -147,9 +147,10 @@ def _constant(ind: Indicator) -> str:
 
 
 def target_table_sql(
-    ind: Indicator, spine: str, source: str | None, view: str, prorate: bool
+    ind: Indicator, spine: str, source: str | None, view: str, prorate: bool, trace: bool = False
 ) -> str:
-    """One indicator's target for every (subject, period) of the spine."""
+    """One indicator's target for every (subject, period) of the spine (traced, with `how`: a
+    sentence saying which rule chose it)."""
     board_num = "COALESCE(b.num, 1)" if prorate else "1"
     board_den = "COALESCE(b.den, 1)" if prorate else "1"
     board_join = (
@@ -167,8 +168,9 @@ def target_table_sql(
         given = f"{RULESET_TARGET} || {_on_board(board_num, board_den)}"
     given = f"CASE WHEN {constant} IS NOT NULL THEN {given} END"
     if source is None:
+        how = given if trace else "NULL"
         return (
-            f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {constant} AS value, {given} AS how "
+            f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {constant} AS value, {how} AS how "
             f"FROM {spine} sp {board_join}"
         )
     rows = (
@@ -215,6 +217,7 @@ def target_table_sql(
             f"LEFT JOIN inner_ ON inner_.{_SUBJECT} = sp.{_SUBJECT} "
             f"AND inner_.{_PERIOD} = sp.{_PERIOD} {board_join}"
         )
+        how = how if trace else "NULL"
         return (
             f"WITH r AS ({rows}), best AS ({best}), inner_ AS ({inner}) "
             f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {chosen} AS value, {how} AS how "
@@ -227,6 +230,7 @@ def target_table_sql(
         f"ELSE {given} END"
     )
     joins = f"LEFT JOIN best ON best.{_SUBJECT} = sp.{_SUBJECT} AND best.{_PERIOD} = sp.{_PERIOD}"
+    how = how if trace else "NULL"
     return (
         f"WITH r AS ({rows}), best AS ({best}) "
         f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {chosen} AS value, {how} AS how "
@@ -268,7 +272,7 @@ def add_targets(
         if source is not None and not ind.levels:
             _check_numbers(store, source, ind)
         table = ident(f"{frame.prefix}_tgt{number}")
-        sql = target_table_sql(ind, frame.base, source, view, prorate)
+        sql = target_table_sql(ind, frame.base, source, view, prorate, trace)
         frame.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
         alias = f"g{number}"
         joins.append(
