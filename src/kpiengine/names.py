@@ -104,6 +104,11 @@ def working_column(incentive: str, part: str) -> str:
     return internal(f"work:{incentive}:{part}")
 
 
+def raw_score_column(indicator: str) -> str:
+    """The score before `no data` and `no score` become 0 (NULL where there is none)."""
+    return internal(f"raw_score:{indicator}")
+
+
 def weighted_column(indicator: str) -> str:
     """weight × actual / target, before an indicator's cap and its `no data` rule."""
     return internal(f"weighted:{indicator}")

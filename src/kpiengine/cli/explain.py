@@ -35,6 +35,7 @@ from kpiengine.names import (
     honored_column,
     line_column,
     rank_column,
+    raw_score_column,
     shown_column,
     target_how_column,
     working_column,
@@ -145,7 +146,7 @@ def attainment_formula(ind: Indicator, row: Row) -> str:
 
 
 def score_formula(ind: Indicator, row: Row) -> str:
-    score, raw = row.get(f"{ind.id}.score"), row.get(f"{ind.id}.raw_score")
+    score, raw = row.get(f"{ind.id}.score"), row.get(raw_score_column(ind.id))
     if row.get(f"{ind.id}.actual") is None:
         return "no data, scored 0"
     if ind.score is not None:
@@ -348,8 +349,9 @@ def derivation(run: Run, row: Row) -> dict[str, Any]:
 
 
 def indicator_derivation(run: Run, ind: Indicator, row: Row) -> dict[str, Any]:
-    parts = ("actual", "target", "attainment", "weight", "raw_score", "score")
+    parts = ("actual", "target", "attainment", "weight", "score")
     found = {p: _json(row.get(f"{ind.id}.{p}")) for p in parts}
+    found["raw_score"] = _json(row.get(raw_score_column(ind.id)))
     found["target_how"] = row.get(target_how_column(ind.id))
     found["records"] = {
         name or ind.id: counted_records(run.store, agg, row["subject"], _period(run, row)).count

@@ -6,6 +6,7 @@ from __future__ import annotations
 from kpiengine.data.store import Store, open_store
 from kpiengine.errors import SourceError
 from kpiengine.names import RECORD
+from kpiengine.plan.envvars import UnsetVariableError, resolve
 from kpiengine.plan.fieldtypes import required_fields
 from kpiengine.plan.periods import calendar_periods
 from kpiengine.plan.ruleset import Ruleset
@@ -49,9 +50,14 @@ def _duplicate(store: Store, source: str, row: tuple[object, ...]) -> str:
 
 def check_local_targets(ruleset: Ruleset, registry: Registry) -> None:
     """`validate`'s check of the target rows, for a targets source that is a local file (a
-    network source is checked when the plan runs: validating reaches no API)."""
+    network source, or a file named by an unset `${NAME}`, is checked when the plan runs:
+    validating reaches no API and needs no secret)."""
     source = ruleset.targets.source
     if source is None or registry.source(ruleset.sources[source].plugin).cacheable:
+        return
+    try:  # a `${NAME}` not set now is resolved when the plan runs: then the run checks
+        resolve(ruleset.sources[source].options, f"sources.{source}.options")
+    except UnsetVariableError:
         return
     periods = calendar_periods(ruleset.calendar)
     needed = {source: required_fields(ruleset)[source]}

@@ -16,6 +16,7 @@ from kpiengine.names import (
     estimate_column,
     group_column,
     rank_column,
+    raw_score_column,
     weighted_column,
 )
 from kpiengine.numeric import (
@@ -118,13 +119,13 @@ def score_sql(ind: Indicator) -> str:
 
 def add_scores(frame: Frame, ruleset: Ruleset) -> None:
     add_weighted(frame, [i for i in ruleset.indicators if i.score is None])
-    raw = {f"{i.id}.raw_score": score_sql(i) for i in ruleset.indicators}
+    raw = {raw_score_column(i.id): score_sql(i) for i in ruleset.indicators}
     frame.add(raw)
     frame.add(
         {
             f"{i.id}.score": (
                 f"CASE WHEN {field(i, 'actual')} IS NULL THEN 0 "
-                f"ELSE COALESCE(TRY_CAST({field(i, 'raw_score')} AS {EXACT_SQL}), 0) END"
+                f"ELSE COALESCE(TRY_CAST({ident(raw_score_column(i.id))} AS {EXACT_SQL}), 0) END"
             )
             for i in ruleset.indicators
         }

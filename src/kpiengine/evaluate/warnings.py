@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kpiengine.evaluate.frame import NOT_DECIMAL
-from kpiengine.names import PERIOD
+from kpiengine.names import PERIOD, raw_score_column
 from kpiengine.plan.ruleset import Indicator, Ruleset
 from kpiengine.sql import ident, literal
 
@@ -63,6 +63,8 @@ def indicator_sql(ind: Indicator, types: Mapping[str, str]) -> str:
     """One indicator's warnings: no data; else no target, why no attainment, or no score."""
 
     def column(field: str) -> str:
+        if field == "raw_score":
+            return ident(raw_score_column(ind.id))
         return ident(f"{ind.id}.{field}")
 
     period = f"t.{ident(PERIOD)}"
@@ -81,9 +83,12 @@ def indicator_sql(ind: Indicator, types: Mapping[str, str]) -> str:
 def flagged_sql(ruleset: Ruleset) -> str:
     """Rows with a missing value somewhere: the only ones that can have a warning."""
     found = [
-        f"{ident(f'{ind.id}.{field}')} IS NULL"
+        f"{ident(name)} IS NULL"
         for ind in ruleset.indicators
-        for field in ("actual", "target", "attainment", "raw_score")
+        for name in (
+            *(f"{ind.id}.{f}" for f in ("actual", "target", "attainment")),
+            raw_score_column(ind.id),
+        )
     ]
     return " OR ".join(found) or "FALSE"
 
