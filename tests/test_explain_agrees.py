@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kpitest import EXAMPLE, ROOT, invoke
 
-from kpiengine.cli.explain import explain_json
+from kpiengine.cli.explain_json import explain_json
 from kpiengine.errors import ConfigError, KpiEngineError
 from kpiengine.evaluate.engine import evaluate
 from kpiengine.plan.load import load_ruleset

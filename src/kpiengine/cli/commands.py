@@ -207,7 +207,7 @@ def explain(
         kpiengine explain --ruleset rulesets/2025.yaml --subject R001 --period 2025-Q1
     """
     from kpiengine.cli.explain import explain as explain_lines
-    from kpiengine.cli.explain import explain_json
+    from kpiengine.cli.explain_json import explain_json
     from kpiengine.evaluate.engine import evaluate
 
     reg = _plugins()

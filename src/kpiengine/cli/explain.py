@@ -1,65 +1,48 @@
 """`kpiengine explain`: how each number of one subject's result was derived, back to the records.
 
 Every number shown is read from the plan's columns (the traced run): this module formats, it
-does not compute. `--format json` prints, for each period, the very result row `run -o json:-`
-writes, with a `derivation` object beside it.
+does not compute. `--format json` is `kpiengine.cli.explain_json`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import pyarrow.compute as pc
-
-from kpiengine.errors import KpiEngineError
-from kpiengine.evaluate.derivation import Records, counted_records, frame_rows
+from kpiengine.cli.explain_rows import (
+    Row,
+    aggregations_of,
+    period_of,
+    result_rows,
+    score_formula,
+    subject_rows,
+    values_of,
+)
+from kpiengine.evaluate.derivation import Records, counted_records
 from kpiengine.evaluate.engine import Run
-from kpiengine.evaluate.frame import RESULT_COLUMNS
 from kpiengine.evaluate.marginal import upper
-from kpiengine.evaluate.scores import OWN
 from kpiengine.evaluate.working import slice_parts
 from kpiengine.expressions import Expression
 from kpiengine.names import (
     GRADE,
-    GRADE_NAME,
     NAME,
     NEXT_BAND,
     PERIOD,
-    SUBJECT,
     TO_NEXT_BAND,
     TOTAL,
     group_column,
     honored_column,
     line_column,
     rank_column,
-    raw_score_column,
     shown_column,
     target_how_column,
     working_column,
 )
-from kpiengine.plan.periods import Period
 from kpiengine.plan.ruleset import Aggregation, Incentive, Indicator, Ruleset
-from kpiengine.results import ResultTable
-from kpiengine.suggest import did_you_mean
 from kpiengine.text import tidy
 
-Row = Mapping[str, Any]
 CURRENCY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
-
-
-def _rows(run: Run, subject: str) -> list[dict[str, Any]]:
-    rows = frame_rows(run.evaluation.people, subject)
-    if not rows:
-        ids = [str(s) for s in run.evaluation.table.subjects.column("subject").to_pylist()]
-        raise KpiEngineError(f"there is no subject '{subject}'{did_you_mean(subject, ids)}")
-    return rows
-
-
-def _period(run: Run, row: Row) -> Period:
-    return next(p for p in run.periods if p.id == row[PERIOD])
 
 
 def describe(agg: Aggregation) -> str:
@@ -90,27 +73,8 @@ def _plain(value: Any) -> str:
     return tidy(value) if isinstance(value, Decimal) else str(value)
 
 
-def values_of(expr: Expression, row: Row, own: Indicator | None = None) -> str:
-    """The values an expression read, from the row's columns (an indicator's own `actual`,
-    `target`… in a custom score are its columns)."""
-
-    def column(name: str) -> str:
-        if own is not None and name in OWN:
-            return f"{own.id}.{name}"
-        return RESULT_COLUMNS.get(name, name)
-
-    return ", ".join(f"{n} = {tidy(row.get(column(n)))}" for n in sorted(expr.names))
-
-
 def percent(rate: Any) -> str:
     return f"{tidy(Decimal(rate) * 100)}%"
-
-
-def aggregations_of(run: Run, ind: Indicator) -> list[tuple[str, Aggregation]]:
-    if isinstance(ind.actual, Aggregation):
-        return [("", ind.actual)]
-    metrics = run.ruleset.metrics
-    return [(n, metrics[n].aggregation) for n in sorted(ind.actual.names) if n in metrics]
 
 
 def indicator_lines(run: Run, ind: Indicator, row: Row) -> Iterator[str]:
@@ -124,7 +88,7 @@ def indicator_lines(run: Run, ind: Indicator, row: Row) -> Iterator[str]:
     for name, agg in aggregations_of(run, ind):
         if name:
             yield f"    {name}:"
-        records = counted_records(run.store, agg, row["subject"], _period(run, row))
+        records = counted_records(run.store, agg, row["subject"], period_of(run, row))
         yield from record_lines(records, agg)
     how = row.get(target_how_column(ind.id))
     yield f"  target      {tidy(col('target')) if col('target') is not None else 'none'}" + (
@@ -142,24 +106,7 @@ def attainment_formula(ind: Indicator, row: Row) -> str:
         return f" = level({actual}) / level({target})"
     if ind.better == "lower":
         return f" = target / actual (lower is better) = {tidy(target)} / {tidy(actual)}"
-    return f" = actual / target = {tidy(actual)} / {tidy(actual and target)}"
-
-
-def score_formula(ind: Indicator, row: Row) -> str:
-    score, raw = row.get(f"{ind.id}.score"), row.get(raw_score_column(ind.id))
-    if row.get(f"{ind.id}.actual") is None:
-        return "no data, scored 0"
-    if ind.score is not None:
-        text = f"{ind.score.text} ({values_of(ind.score, row, ind)})"
-    elif row.get(f"{ind.id}.attainment") is None:
-        return "no attainment: no score, counted as 0"
-    else:
-        text = f"weight × attainment = {tidy(ind.weight)} × {tidy(row[f'{ind.id}.attainment'])}"
-        if ind.cap is not None:
-            text += f", at most weight × cap = {tidy(ind.weight)} × {tidy(ind.cap)}"
-    if raw is None:
-        return f"{text}: no score, counted as 0"
-    return f"{text} = {tidy(score)}"
+    return f" = actual / target = {tidy(actual)} / {tidy(target)}"
 
 
 def grade_lines(run: Run, row: Row) -> Iterator[str]:
@@ -316,75 +263,12 @@ def explain_row(run: Run, row: Row, result: Row) -> Iterator[str]:
         yield f"feedback  {message}"
 
 
-def result_rows(table: ResultTable, subject: str) -> list[dict[str, Any]]:
-    """The subject's result rows exactly as `run -o json:-` writes them, parsed."""
-    texts = _row_texts(table, subject)
-    return [json.loads(text, parse_float=Decimal) for text in texts]
-
-
 def explain(run: Run, subject: str) -> list[str]:
     """The explanation of every selected period for one subject, as lines of text."""
-    rows = _rows(run, subject)
-    results = result_rows(run.evaluation.table, subject)
+    rows = subject_rows(run, subject)
+    results = result_rows(run, subject)
     lines: list[str] = []
-    for row, result in zip(_with_keys(rows), results, strict=True):
+    for row, result in zip(rows, results, strict=True):
         lines.extend(explain_row(run, row, result))
         lines.append("")
     return lines
-
-
-def _with_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**r, "subject": r[SUBJECT], "period": r[PERIOD]} for r in rows]
-
-
-def derivation(run: Run, row: Row) -> dict[str, Any]:
-    """The working of one result row, as JSON values (numbers as exact text)."""
-    return {
-        "indicators": {i.id: indicator_derivation(run, i, row) for i in run.ruleset.indicators},
-        "total": _json(row[TOTAL]),
-        "grade": {"grade": row.get(GRADE), "name": row.get(GRADE_NAME)}
-        | {"next_band": row.get(NEXT_BAND), "to_next_band": _json(row.get(TO_NEXT_BAND))},
-        "incentives": {i.id: incentive_derivation(i, row) for i in run.ruleset.incentives},
-    }
-
-
-def indicator_derivation(run: Run, ind: Indicator, row: Row) -> dict[str, Any]:
-    parts = ("actual", "target", "attainment", "weight", "score")
-    found = {p: _json(row.get(f"{ind.id}.{p}")) for p in parts}
-    found["raw_score"] = _json(row.get(raw_score_column(ind.id)))
-    found["target_how"] = row.get(target_how_column(ind.id))
-    found["records"] = {
-        name or ind.id: counted_records(run.store, agg, row["subject"], _period(run, row)).count
-        for name, agg in aggregations_of(run, ind)
-    }
-    found["score_formula"] = score_formula(ind, row)
-    return found
-
-
-def incentive_derivation(inc: Incentive, row: Row) -> dict[str, Any]:
-    prefix = working_column(inc.id, "")
-    steps = {k[len(prefix) :]: _json(v) for k, v in row.items() if k.startswith(prefix)}
-    return {"amount": _json(row[line_column(inc.id)]), "steps": steps}
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return tidy(value)
-    return value
-
-
-def explain_json(run: Run, subject: str) -> str:
-    """Each period's result row, exactly as `run -o json:-` writes it, with `derivation`."""
-    rows = _with_keys(_rows(run, subject))
-    texts = _row_texts(run.evaluation.table, subject)
-    items = []
-    for row, text in zip(rows, texts, strict=True):
-        extra = json.dumps(derivation(run, row), ensure_ascii=False, sort_keys=True)
-        items.append(text[:-1] + ',"derivation":' + extra + "}")
-    return "[\n" + ",\n".join(items) + "\n]"
-
-
-def _row_texts(table: ResultTable, subject: str) -> list[str]:
-    subjects = table.subjects.filter(pc.equal(table.subjects.column("subject"), subject))
-    one = ResultTable(table.layout, table.money_places, subjects, table.groups.slice(0, 0))
-    return b"\x00".join(one.result_json("\x00")).decode("utf-8").split("\x00")
