@@ -22,7 +22,7 @@ from kpiengine.cli.explain_rows import (
 from kpiengine.evaluate.derivation import Records, counted_records
 from kpiengine.evaluate.engine import Run
 from kpiengine.evaluate.marginal import upper
-from kpiengine.evaluate.working import slice_parts
+from kpiengine.evaluate.working import indicator_field, slice_parts
 from kpiengine.expressions import Expression
 from kpiengine.names import (
     GRADE,
@@ -171,9 +171,7 @@ def next_tier_text(run: Run, inc: Incentive, row: Row) -> str:
     assert inc.tiers is not None
     if gap is None:
         return "already in the top tier"
-    node = inc.tiers.on.node
-    attr = getattr(node, "attr", None)
-    owner = getattr(getattr(node, "value", None), "id", None)
+    owner, attr = indicator_field(inc.tiers.on) or (None, None)
     ind = next((i for i in run.ruleset.indicators if i.id == owner), None)
     if ind is not None and attr in ("actual", "attainment"):
         more = gap if attr == "actual" else work(row, inc, "next_actual_gap")

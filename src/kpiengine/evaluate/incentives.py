@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from kpiengine.evaluate.frame import Frame
-from kpiengine.evaluate.marginal import marginal_sql
+from kpiengine.evaluate.marginal import flat_rate_sql, marginal_sql
 from kpiengine.evaluate.record_tiers import record_payout
 from kpiengine.evaluate.scores import expression_sql
 from kpiengine.names import (
@@ -34,8 +34,7 @@ _d = exact_constant  # read often below: a constant as an exact decimal
 
 
 def flat_sql(on: str, base: str, rates: Sequence[Rate]) -> str:
-    cases = " ".join(f"WHEN {on} >= {_d(low)} THEN {_d(rate)}" for low, rate in reversed(rates))
-    return f"(CASE {cases} ELSE {_d(rates[0][1])} END) * {base}"
+    return f"{flat_rate_sql(on, rates, _d)} * {base}"
 
 
 def tiers_sql(tiers: Tiers, base: str) -> str:

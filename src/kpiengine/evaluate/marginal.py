@@ -1,8 +1,9 @@
-"""Marginal tiers as SQL: base × Σ rate × slice / on, one exact quotient (no DOUBLE on the way)."""
+"""Tier tables as SQL: marginal tiers (base × Σ rate × slice / on, one exact quotient, no DOUBLE
+on the way) and the rate a flat table pays."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from kpiengine.numeric import (
@@ -20,6 +21,15 @@ from kpiengine.plan.ruleset import Rate
 def upper(rates: Sequence[Rate], index: int) -> Decimal | None:
     """Where the tier at `index` ends (None for the last)."""
     return rates[index + 1][0] if index + 1 < len(rates) else None
+
+
+def flat_rate_sql(on: str, rates: Sequence[Rate], literal: Callable[[Decimal], str]) -> str:
+    """The rate of the tier `on` reached (`from` inclusive; below the first, the first's), with
+    constants written by `literal`: a flat table pays it on the whole base."""
+    cases = " ".join(
+        f"WHEN {on} >= {literal(low)} THEN {literal(rate)}" for low, rate in reversed(rates)
+    )
+    return f"(CASE {cases} ELSE {literal(rates[0][1])} END)"
 
 
 def _slices(on: str, rates: Sequence[Rate]) -> str:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from kpiengine.evaluate.marginal import marginal_sql
-from kpiengine.plan.ruleset import Aggregation, Incentive, Rate
+from kpiengine.evaluate.marginal import flat_rate_sql, marginal_sql
+from kpiengine.plan.ruleset import Aggregation, Incentive
 from kpiengine.sql import ident
 
 
@@ -24,15 +23,7 @@ def record_payout(inc: Incentive) -> Aggregation | None:
     if tiers.mode == "marginal":
         payout = marginal_sql(on, base, tiers.rates)
     else:
-        payout = flat_sql(on, base, tiers.rates, decimal_sql)
+        payout = f"{flat_rate_sql(on, tiers.rates, decimal_sql)} * {base}"
     return dataclasses.replace(
         tiers.records, func="sum", value_sql=payout, rule=f"incentives.{inc.id}"
     )
-
-
-def flat_sql(on: str, base: str, rates: Sequence[Rate], literal: Callable[[Decimal], str]) -> str:
-    """Per-record flat payout as SQL: the rate of the record's tier times its base."""
-    cases = " ".join(
-        f"WHEN {on} >= {literal(low)} THEN {literal(rate)}" for low, rate in reversed(rates)
-    )
-    return f"(CASE {cases} ELSE {literal(rates[0][1])} END) * {base}"

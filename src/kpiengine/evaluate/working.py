@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.incentives import curve_point_sql, line_steps
-from kpiengine.evaluate.marginal import marginal_sql
+from kpiengine.evaluate.marginal import flat_rate_sql, marginal_sql, upper
 from kpiengine.evaluate.scores import COMPARED, expression_sql
 from kpiengine.expressions import Expression
 from kpiengine.names import GRADE, NEXT_BAND, TO_NEXT_BAND, working_column
@@ -32,7 +32,7 @@ def marginal_working(on: str, base: str, rates: Sequence[Rate]) -> dict[str, str
     other tier's rate set to 0 (so the slices are exact, as the line is)."""
     columns = {}
     for index, (low, _) in enumerate(rates):
-        high = rates[index + 1][0] if index + 1 < len(rates) else None
+        high = upper(rates, index)
         top = on if high is None else f"LEAST({on}, {_d(high)})"
         size_part, amount_part = slice_parts(index)
         columns[size_part] = f"GREATEST({top} - {_d(low)}, 0)"
@@ -61,10 +61,7 @@ def tier_working(inc: Incentive) -> dict[str, str]:
     if tiers.mode == "marginal":
         columns |= marginal_working(on, base, tiers.rates)
     else:
-        cases = " ".join(
-            f"WHEN {on} >= {_d(low)} THEN {_d(rate)}" for low, rate in reversed(tiers.rates)
-        )
-        columns["rate"] = f"(CASE {cases} ELSE {_d(tiers.rates[0][1])} END)"
+        columns["rate"] = flat_rate_sql(on, tiers.rates, _d)
     columns |= next_tier_working(on, tiers.rates)
     target = attainment_target(tiers.on)
     if target is not None and "next_gap" in columns:
@@ -72,16 +69,18 @@ def tier_working(inc: Incentive) -> dict[str, str]:
     return columns
 
 
+def indicator_field(expr: Expression) -> tuple[str, str] | None:
+    """(`revenue`, `attainment`) when the expression is just `revenue.attainment`."""
+    node = expr.node
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id, node.attr
+    return None
+
+
 def attainment_target(on: Expression) -> str | None:
     """`revenue.target` when tiers are on `revenue.attainment`: the next tier in revenue's terms."""
-    node = on.node
-    if (
-        isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and node.attr == "attainment"
-    ):
-        return f"{node.value.id}.target"
-    return None
+    field = indicator_field(on)
+    return f"{field[0]}.target" if field is not None and field[1] == "attainment" else None
 
 
 def kind_working(inc: Incentive) -> dict[str, str]:
