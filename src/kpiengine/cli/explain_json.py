@@ -15,7 +15,7 @@ from kpiengine.cli.explain_rows import (
     score_formula,
     subject_rows,
 )
-from kpiengine.evaluate.derivation import counted_records
+from kpiengine.evaluate.derivation import record_count
 from kpiengine.evaluate.engine import Run
 from kpiengine.names import (
     GRADE,
@@ -49,7 +49,7 @@ def indicator_derivation(run: Run, ind: Indicator, row: Row) -> dict[str, Any]:
     found["raw_score"] = _json(row.get(raw_score_column(ind.id)))
     found["target_how"] = row.get(target_how_column(ind.id))
     found["records"] = {
-        name or ind.id: counted_records(run.store, agg, row["subject"], period_of(run, row)).count
+        name or ind.id: record_count(run.store, agg, row["subject"], period_of(run, row))
         for name, agg in aggregations_of(run, ind)
     }
     found["score_formula"] = score_formula(ind, row)

@@ -46,6 +46,11 @@ def period_index_sql(date_column: str, frequency: Frequency) -> str:
     return f"(month({ident(date_column)}) - 1) // {MONTHS_PER[frequency]}"
 
 
+def date_window_sql(date: str) -> str:
+    """Records dated from the first parameter up to, not including, the second."""
+    return f"{ident(date)} >= ? AND {ident(date)} < ?"
+
+
 def group_sql(
     view: str,
     aggs: Sequence[Aggregation],
@@ -58,7 +63,7 @@ def group_sql(
     where = "owner IS NOT NULL"
     params: list[Any] = []
     if date:
-        where += f" AND {ident(date)} >= ? AND {ident(date)} < ?"
+        where += f" AND {date_window_sql(date)}"
         params = [span[0].start, span[1].end]
     sql = (
         f"SELECT owner AS {ident(OWNER)}, {period} AS {ident(APERIOD)}, {', '.join(selects)} "
