@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 from kpiengine.evaluate.frame import Frame, column
@@ -72,34 +72,40 @@ def _operands(ind: Indicator) -> tuple[str, str]:
     return actual, f"NULLIF({target}, 0)"
 
 
-def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
-    """Attainment as a quotient whose DOUBLE estimate is a column of the stage before."""
-    inds = ruleset.indicators
-    estimates = {i.id: estimate_column(f"{i.id}.attainment") for i in inds}
-    frame.add({estimates[i.id]: quotient_estimate(Decimal(1), *_operands(i)) for i in inds})
+Quotient = tuple[Decimal, str, str]
+"""factor × top / bottom."""
+
+
+def add_quotients(
+    frame: Frame, quotients: Mapping[str, Quotient], beside: Mapping[str, str] | None = None
+) -> None:
+    """Exact quotients as columns (with the `beside` columns), each reading its DOUBLE estimate
+    from a column of the stage before: the plan's SQL then spells each estimate once, and DuckDB
+    binds it faster."""
+    estimates = {name: estimate_column(name) for name in quotients}
+    frame.add({estimates[n]: quotient_estimate(*q) for n, q in quotients.items()})
     columns = {
-        f"{i.id}.attainment": exact_divide(*_operands(i), estimate=ident(estimates[i.id]))
-        for i in inds
+        name: exact_product_quotient(*q, estimate=ident(estimates[name]))
+        for name, q in quotients.items()
     }
-    columns |= {f"{i.id}.weight": f"CAST({i.weight} AS {SOURCE_SQL})" for i in inds}
-    frame.add(columns)
+    frame.add(columns | dict(beside or {}))
+
+
+def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
+    inds = ruleset.indicators
+    add_quotients(
+        frame,
+        {f"{i.id}.attainment": (Decimal(1), *_operands(i)) for i in inds},
+        {f"{i.id}.weight": f"CAST({i.weight} AS {SOURCE_SQL})" for i in inds},
+    )
 
 
 def add_weighted(frame: Frame, inds: Sequence[Indicator]) -> None:
     """weight × attainment as one quotient (weight × actual / target): the score is then exact
     to its last place, where weight × a rounded attainment would carry the rounding × weight.
-    Its own stage, its estimate in the stage before: nested in the CASE that reads it, the
-    quotient would cost DuckDB four times as much."""
-    estimates = {i.id: estimate_column(weighted_column(i.id)) for i in inds}
-    frame.add({estimates[i.id]: quotient_estimate(i.weight, *_operands(i)) for i in inds})
-    frame.add(
-        {
-            weighted_column(i.id): exact_product_quotient(
-                i.weight, *_operands(i), estimate=ident(estimates[i.id])
-            )
-            for i in inds
-        }
-    )
+    A column of its own: nested in the CASE that caps it, the quotient would cost DuckDB four
+    times as much."""
+    add_quotients(frame, {weighted_column(i.id): (i.weight, *_operands(i)) for i in inds})
 
 
 def score_sql(ind: Indicator) -> str:
