@@ -21,7 +21,7 @@ from kpiengine.data.store import Store, fetch_source, make_source
 from kpiengine.errors import KpiEngineError
 from kpiengine.names import RECORD
 from kpiengine.plan.fieldtypes import record_dates, required_fields
-from kpiengine.plan.periods import calendar_periods
+from kpiengine.plan.periods import calendar_span
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
 from kpiengine.plugins import Registry
 from kpiengine.source import FieldType, Source
@@ -71,12 +71,6 @@ def wanted_fields(ruleset: Ruleset, spec: SourceSpec, source: Source) -> dict[st
     return {engine_name.get(column, column): kind for column, kind in declared.items()}
 
 
-def calendar_span(ruleset: Ruleset) -> tuple[date, date]:
-    """From the first day of the ruleset's year to the day after its last period, as a run asks."""
-    periods = calendar_periods(ruleset.calendar)
-    return periods[0].start, periods[-1].end
-
-
 def preview_source(
     ruleset: Ruleset, registry: Registry, source_id: str, limit: int = DEFAULT_LIMIT
 ) -> Preview:
@@ -87,7 +81,7 @@ def preview_source(
     store = Store(duckdb.connect(":memory:"))
     try:
         dates = record_dates(ruleset).get(spec.id, frozenset())
-        fetch_source(store, source, spec, wanted, calendar_span(ruleset), dates=dates)
+        fetch_source(store, source, spec, wanted, calendar_span(ruleset.calendar), dates=dates)
         view = store.view(spec.id)
         cursor = store.con.execute(
             f"SELECT * EXCLUDE ({ident(RECORD)}) FROM {view} ORDER BY {ident(RECORD)} LIMIT ?",

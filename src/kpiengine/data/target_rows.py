@@ -8,7 +8,7 @@ from kpiengine.errors import SourceError
 from kpiengine.names import RECORD
 from kpiengine.plan.envvars import UnsetVariableError, resolve
 from kpiengine.plan.fieldtypes import required_fields
-from kpiengine.plan.periods import calendar_periods
+from kpiengine.plan.periods import calendar_span
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.plugins import Registry
 from kpiengine.sql import ident
@@ -59,9 +59,8 @@ def check_local_targets(ruleset: Ruleset, registry: Registry) -> None:
         resolve(ruleset.sources[source].options, f"sources.{source}.options")
     except UnsetVariableError:
         return
-    periods = calendar_periods(ruleset.calendar)
     needed = {source: required_fields(ruleset)[source]}
-    store = open_store(ruleset, registry, needed, (periods[0].start, periods[-1].end))
+    store = open_store(ruleset, registry, needed, calendar_span(ruleset.calendar))
     try:
         check_unique_targets(store, source)
     finally:

@@ -14,7 +14,7 @@ from kpiengine.evaluate.aggregations import all_aggregations
 from kpiengine.evaluate.plan import Evaluation, evaluate_columnar
 from kpiengine.phases import phase
 from kpiengine.plan.fieldtypes import required_fields
-from kpiengine.plan.periods import Period, calendar_periods
+from kpiengine.plan.periods import Period, calendar_periods, calendar_span
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.plugins import Registry
 from kpiengine.results.model import Results
@@ -101,9 +101,10 @@ def evaluate(
     """
     periods = select_periods(ruleset, period_ids)
     all_periods = calendar_periods(ruleset.calendar)
-    span = (all_periods[0].start, all_periods[-1].end)
     with phase("reading the sources"):
-        store = open_store(ruleset, registry, required_fields(ruleset), span)
+        store = open_store(
+            ruleset, registry, required_fields(ruleset), calendar_span(ruleset.calendar)
+        )
         subjects = load_subjects(store, ruleset.subjects)
     with phase(f"scoring {len(subjects):,} people × {len(periods)} periods"):
         evaluation = _columnar(ruleset, store, subjects, periods, all_periods, trace)

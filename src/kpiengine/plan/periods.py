@@ -60,6 +60,13 @@ def calendar_periods(calendar: Calendar) -> tuple[Period, ...]:
     )
 
 
+def calendar_span(calendar: Calendar) -> tuple[date, date]:
+    """From the first day of the calendar's year to the day after its last period: the dates a
+    run asks its sources for."""
+    periods = calendar_periods(calendar)
+    return periods[0].start, periods[-1].end
+
+
 def parse_period(text: str) -> Period | None:
     """A period as users write it ("2025", "2025-Q1", "2025-H2", "2025-03"), or None."""
     match = _PERIOD.match(text.strip())
