@@ -71,13 +71,18 @@ def test_the_lines_named_count_a_quoted_value_that_spans_lines(plan):
 
 def test_a_metric_named_like_an_engine_column_is_just_a_metric(plan):
     text = plan.read_text("utf-8").replace(
-        "metrics:\n", 'metrics:\n  __period: {source: deals, count: "*", date: created_on}\n', 1
+        "metrics:\n",
+        'metrics:\n  __period: {source: deals, count: "*", date: created_on}\n'
+        '  subject: {source: deals, count: "*", date: created_on}\n',
+        1,
     )
     plan.write_text(text, "utf-8")
     run = json.loads(invoke("run", "--ruleset", plan, "-o", "json:-").stdout, parse_float=Decimal)
     row = next(r for r in run["results"] if r["subject"] == "R001" and r["period"] == "2025-Q1")
     assert row["metrics"]["__period"] == row["metrics"]["opportunities"] == 25
+    assert row["metrics"]["subject"] == 25
     assert (row["total"], row["payout"]) == (Decimal("85.5"), "28666.67")
     args = ["explain", "--ruleset", plan, "--subject", "R001", "--period", "2025-Q1"]
     shown = json.loads(invoke(*args, "--format", "json").stdout, parse_float=Decimal)
     assert {k: v for k, v in shown[0].items() if k != "derivation"} == row
+    assert shown[0]["derivation"]["indicators"]["revenue"]["records"] == {"revenue": 2}

@@ -29,6 +29,7 @@ from kpiengine.names import (
     NAME,
     NEXT_BAND,
     PERIOD,
+    SUBJECT,
     TO_NEXT_BAND,
     TOTAL,
     group_column,
@@ -88,7 +89,7 @@ def indicator_lines(run: Run, ind: Indicator, row: Row) -> Iterator[str]:
     for name, agg in aggregations_of(run, ind):
         if name:
             yield f"    {name}:"
-        records = counted_records(run.store, agg, row["subject"], period_of(run, row))
+        records = counted_records(run.store, agg, row[SUBJECT], period_of(run, row))
         yield from record_lines(records, agg)
     how = row.get(target_how_column(ind.id))
     yield f"  target      {tidy(col('target')) if col('target') is not None else 'none'}" + (
@@ -245,7 +246,7 @@ def explain_row(run: Run, row: Row, result: Row) -> Iterator[str]:
     groups = ", ".join(
         f"{g} {row[group_column(g)]}" for g in run.ruleset.subjects.groups if row[group_column(g)]
     )
-    yield f"{row[NAME]} ({row['subject']}) · {row[PERIOD]}" + (f" · {groups}" if groups else "")
+    yield f"{row[NAME]} ({row[SUBJECT]}) · {row[PERIOD]}" + (f" · {groups}" if groups else "")
     yield ""
     for ind in run.ruleset.indicators:
         yield from indicator_lines(run, ind, row)

@@ -21,6 +21,7 @@ from kpiengine.names import (
     GRADE,
     GRADE_NAME,
     NEXT_BAND,
+    SUBJECT,
     TO_NEXT_BAND,
     TOTAL,
     line_column,
@@ -49,7 +50,7 @@ def indicator_derivation(run: Run, ind: Indicator, row: Row) -> dict[str, Any]:
     found["raw_score"] = _json(row.get(raw_score_column(ind.id)))
     found["target_how"] = row.get(target_how_column(ind.id))
     found["records"] = {
-        name or ind.id: record_count(run.store, agg, row["subject"], period_of(run, row))
+        name or ind.id: record_count(run.store, agg, row[SUBJECT], period_of(run, row))
         for name, agg in aggregations_of(run, ind)
     }
     found["score_formula"] = score_formula(ind, row)

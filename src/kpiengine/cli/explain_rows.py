@@ -14,7 +14,7 @@ from kpiengine.evaluate.engine import Run
 from kpiengine.evaluate.frame import RESULT_COLUMNS
 from kpiengine.evaluate.scores import OWN
 from kpiengine.expressions import Expression
-from kpiengine.names import PERIOD, SUBJECT, raw_score_column
+from kpiengine.names import PERIOD, raw_score_column
 from kpiengine.plan.periods import Period
 from kpiengine.plan.ruleset import Aggregation, Indicator
 from kpiengine.suggest import did_you_mean
@@ -24,13 +24,13 @@ Row = Mapping[str, Any]
 
 
 def subject_rows(run: Run, subject: str) -> list[dict[str, Any]]:
-    """The subject's rows of the traced people frame, in period order, with `subject` and
-    `period` keys beside the engine's own names."""
+    """The subject's rows of the traced people frame (every column by its name), in period
+    order."""
     rows = frame_rows(run.evaluation.people, subject)
     if not rows:
         ids = [str(s) for s in run.evaluation.table.subjects.column("subject").to_pylist()]
         raise KpiEngineError(f"there is no subject '{subject}'{did_you_mean(subject, ids)}")
-    return [{**r, "subject": r[SUBJECT], "period": r[PERIOD]} for r in rows]
+    return rows
 
 
 def result_texts(run: Run, subject: str) -> list[str]:
