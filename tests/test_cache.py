@@ -300,7 +300,7 @@ def test_a_failure_while_writing_leaves_the_previous_entry(tmp_path, monkeypatch
     monkeypatch.setattr(pyarrow.parquet, "write_table", half_written)
     result = cache.through(key, REQUEST, lambda: fetched("2"))
     assert result.table.column("amount").to_pylist() == [Decimal(2)]
-    assert result.notes[-1].startswith("source 'deals': its records could not be kept in the cache")
+    assert result.info[-1].startswith("source 'deals': its records could not be kept in the cache")
     assert entry.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", entry.name]
 
@@ -312,8 +312,8 @@ def test_an_entry_is_read_back_with_its_types_and_notes(tmp_path):
     again = cache.through(key, REQUEST, lambda: pytest.fail("fetched although cached"))
     assert again.table.to_pylist() == [{"owner": "A", "amount": Decimal("12.5")}]
     assert again.table.schema.metadata is None
-    assert again.notes[0] == "a note"
-    assert "read from the cache" in again.notes[1]
+    assert again.notes == ("a note",)
+    assert "read from the cache" in again.info[0]
 
 
 def test_only_the_requested_columns_are_kept(tmp_path):

@@ -72,6 +72,7 @@ def deals(*rows):
 HEADER = """
 kpiengine: 1
 name: test plan
+weights: free  # plans of one or two indicators, weighted as each test needs
 calendar: {year: 2025, frequency: quarter}
 sources:
   reps: {plugin: memory, options: {table: reps}}
@@ -143,7 +144,10 @@ def test_records_of_nobody_evaluated_are_reported_not_silently_dropped(tmp_path,
              actual: {source: deals, sum: amount, date: day}}
     """,
     )
-    assert "source 'deals': 1 records belong to no subject and are not counted" in run.notes
+    (check,) = [c for c in run.checks if c.code == "owner-unknown"]
+    assert check.severity == "warning"
+    assert check.counts == {"records": 1, "owners": 1}
+    assert "1 record in 2025-Q1 … 2025-Q4 belongs to no subject and is not counted" in check.message
 
 
 def test_every_subject_gets_every_period_and_an_empty_sum_is_zero(tmp_path, data):

@@ -343,6 +343,7 @@ def parsed(text):
 PLAN = parsed("""
     kpiengine: 1
     name: generated plan
+    weights: free
     currency: CNY
     sources:
       reps: {plugin: csv, options: {path: reps.csv}}

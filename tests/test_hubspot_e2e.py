@@ -19,6 +19,7 @@ from hubspot_server import (
     rate_limit_body,
     serving,
 )
+from kpitest import comparable
 
 from kpiengine.cli.commands import cli
 from kpiengine_hubspot import HubSpotSource
@@ -141,9 +142,7 @@ def invoke(*args):
 def results(plan, *extra):
     result = invoke("run", "--ruleset", plan, "-o", "json:-", *extra)
     assert result.exit_code == 0, result.output
-    document = json.loads(result.stdout)
-    del document["ruleset"]
-    return document
+    return comparable(json.loads(result.stdout))
 
 
 def files_mention(folder, secret):

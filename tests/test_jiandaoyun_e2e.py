@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 from jiandaoyun_server import APP, DEAL_WIDGETS, ENTRY, deal_record, quick_policy, serving
+from kpitest import comparable
 
 from kpiengine.cli.commands import cli
 from kpiengine_jiandaoyun import JiandaoyunOutput, JiandaoyunSource
@@ -142,9 +143,7 @@ def invoke(*args):
 
 
 def results_without_ruleset(stdout):
-    document = json.loads(stdout)
-    del document["ruleset"]
-    return document
+    return comparable(json.loads(stdout))
 
 
 def files_mention(folder, secret):

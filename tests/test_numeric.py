@@ -100,6 +100,7 @@ def test_a_quotient_by_zero_is_no_data():
 PLAN = """
 kpiengine: 1
 name: generated numbers
+weights: free
 calendar: {{year: 2025, frequency: quarter}}
 sources:
   reps: {{plugin: csv, options: {{path: reps.csv}}}}
@@ -277,6 +278,7 @@ def test_every_value_of_a_plan_is_the_exact_fraction_rounded_as_the_policy_says(
 ONE_INDICATOR = """
 kpiengine: 1
 name: reproductions
+weights: free
 calendar: {{year: 2025, frequency: quarter}}
 sources:
   reps: {{plugin: csv, options: {{path: reps.csv}}}}

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
+from kpitest import comparable
 from salesforce_server import deal, quick_policy, serving
 
 from kpiengine.cli.commands import cli
@@ -131,9 +132,7 @@ def invoke(*args):
 
 
 def results_without_ruleset(stdout):
-    document = json.loads(stdout)
-    del document["ruleset"]
-    return document
+    return comparable(json.loads(stdout))
 
 
 def secrets_of(org):

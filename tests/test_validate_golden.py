@@ -42,13 +42,17 @@ def test_every_shipped_ruleset_validates():
     assert result.exit_code == 0, result.stderr
 
 
-def test_weights_not_adding_up_to_100_is_a_warning_not_an_error(tmp_path):
+def test_weights_not_adding_up_to_100_are_an_error_unless_the_ruleset_says_free(tmp_path):
     text = EXAMPLE.read_text("utf-8").replace("weight: 40", "weight: 45")
     ruleset = tmp_path / "plan.yaml"
     ruleset.write_text(text.replace("../examples", str(ROOT / "examples")), "utf-8")
     result = invoke("validate", ruleset)
-    assert result.exit_code == 0
-    assert "warning: the weights add up to 105, not 100" in result.stderr
+    assert result.exit_code == 1
+    assert "indicators: the weights add up to 105, not 100 [weights-not-100]" in result.stderr
+    ruleset.write_text(
+        ruleset.read_text("utf-8").replace("currency: CNY\n", "currency: CNY\nweights: free\n")
+    )
+    assert invoke("validate", ruleset).exit_code == 0
 
 
 def test_validate_reports_all_files_and_fails_if_any_fails(monkeypatch):

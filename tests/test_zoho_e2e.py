@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
+from kpitest import comparable
 from zoho_server import USERS, ZohoMock, deal, quick_policy, serving
 
 from kpiengine.cli.commands import cli
@@ -170,9 +171,7 @@ def invoke(*args):
 
 
 def results_without_ruleset(stdout):
-    document = json.loads(stdout)
-    del document["ruleset"]
-    return document
+    return comparable(json.loads(stdout))
 
 
 def files_mention(folder, secret):

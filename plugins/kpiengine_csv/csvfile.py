@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ def shown_path(path: Path) -> str:
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return os.path.normpath(path)  # rulesets/../data/deals.csv as data/deals.csv
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from kpiengine.checks import Check, Severity
 from kpiengine.cli.runner import OutputRequest, parse_output, run_and_write
 from kpiengine.data.cache import CachePolicy, caching
 from kpiengine.errors import ConfigError, KpiEngineError, SourceError
@@ -84,6 +86,20 @@ def _plugins() -> Registry:
     return registry()
 
 
+def show_checks(checks: Sequence[Check]) -> None:
+    """The data checks' findings on stderr: a count by severity, then one line each."""
+    if not checks:
+        return
+    counts = Counter(c.severity for c in checks)
+    words: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "note"}
+    summary = ", ".join(
+        f"{counts[s]} {words[s]}{'s' if counts[s] > 1 else ''}" for s in words if counts[s]
+    )
+    click.echo(f"checks: {summary}", err=True)
+    for check in checks:
+        click.echo(f"  {check.line()}", err=True)
+
+
 def _warn(loaded_warnings: Any) -> None:
     for problem in loaded_warnings:
         click.echo(problem.format(), err=True)
@@ -112,19 +128,27 @@ def cli() -> None:
     help="Write with this output plugin instead of the ruleset's outputs, "
     "e.g. json:- (stdout) or csv:out.csv. Repeatable.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Stop on a warning of the data checks too (exit 1, nothing written), not only on an "
+    "error.",
+)
 @cache_options
 @reports_errors
 def run(
     ruleset: Path,
     periods: tuple[str, ...],
     outputs: tuple[str, ...],
+    strict: bool,
     refresh: bool,
     no_cache: bool,
 ) -> None:
     """Evaluate the plan and write the results.
 
     Records fetched from network sources are kept in a local cache and reused by the next run;
-    --refresh fetches them again.
+    --refresh fetches them again. The data checks' findings are printed at the end (and are in
+    the JSON results); an error among them stops the run, and with --strict a warning does too.
 
     \b
     Example:
@@ -139,9 +163,8 @@ def run(
     loaded = load_ruleset(ruleset, reg)
     _warn(loaded.warnings)
     with caching(_policy(refresh, no_cache)):
-        notes = run_and_write(loaded.ruleset, reg, periods, requests)
-    for note in notes:
-        click.echo(note, err=True)
+        checks = run_and_write(loaded.ruleset, reg, periods, requests, strict=strict)
+    show_checks(checks)
 
 
 @cli.command()

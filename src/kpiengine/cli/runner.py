@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 
+from kpiengine.checks import Check, ChecksFailed, failing
 from kpiengine.errors import KpiEngineError
 from kpiengine.evaluate.engine import evaluate
 from kpiengine.output import Output
@@ -74,19 +75,28 @@ def make_outputs(
 
 
 def run_and_write(
-    ruleset: Ruleset, reg: Registry, periods: Sequence[str], requests: Sequence[OutputRequest]
-) -> list[str]:
-    """Evaluate everything first, then write: a failed run writes nothing. Returns notes to show."""
+    ruleset: Ruleset,
+    reg: Registry,
+    periods: Sequence[str],
+    requests: Sequence[OutputRequest],
+    *,
+    strict: bool = False,
+) -> tuple[Check, ...]:
+    """Evaluate everything first, then write: a failed run — an error, or with `strict` a
+    warning among the data checks — writes nothing. Returns the checks, to show."""
     outputs = make_outputs(ruleset, reg, requests)
     run = evaluate(ruleset, reg, periods)
     run.store.close()  # the records are no longer needed: free them before the outputs build text
+    stopping = failing(run.checks, strict)
+    if stopping:
+        raise ChecksFailed(stopping, strict)
     files = [o for o in outputs if writes_a_file(o)]
     with phase(f"writing {', '.join(o.name for o in outputs)}"):
         write_side_by_side(files, run.results)
         for output in outputs:
             if output not in files:
                 output.write(run.results)
-    return list(run.notes)
+    return run.checks
 
 
 def writes_a_file(output: Output) -> bool:

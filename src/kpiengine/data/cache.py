@@ -34,7 +34,6 @@ FORMAT = 1
 """Bumped when the layout of entries changes, so old entries are simply not found again."""
 
 _META_KEY = b"kpiengine.data.cache"
-_CACHED_NOTE_END = " (--refresh fetches them again)"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
@@ -44,8 +43,11 @@ class Fetched:
 
     table: pa.Table
     notes: tuple[str, ...] = ()
+    """What the source plugin said (rows set aside, owners it could not look up)."""
     watermark: datetime | None = None
     """When these records were current: the next incremental refresh asks for changes since."""
+    info: tuple[str, ...] = ()
+    """What the engine said about the fetch itself: read from the cache, merged, not kept."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ class SourceCache:
                 return cached
             fetched = updated
         problem = self._write(path, _requested(fetched, request), request.source_id)
-        return fetched if problem is None else replace(fetched, notes=(*fetched.notes, problem))
+        return fetched if problem is None else replace(fetched, info=(*fetched.info, problem))
 
     def _write(self, path: Path, fetched: Fetched, source_id: str) -> str | None:
         """Keep the entry; a cache that cannot be written is said, not fatal: it only saves time."""
@@ -177,7 +179,7 @@ def write_entry(path: Path, fetched: Fetched, source_id: str) -> None:
         "source": source_id,
         "fetched_at": datetime.now().isoformat(timespec="seconds"),
         "watermark": fetched.watermark.isoformat() if fetched.watermark else None,
-        "notes": [n for n in fetched.notes if not n.endswith(_CACHED_NOTE_END)],
+        "notes": list(fetched.notes),
     }
     table = fetched.table.replace_schema_metadata(
         {_META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
@@ -204,8 +206,11 @@ def read_entry(path: Path, source_id: str) -> Fetched | None:
         return None
     meta = json.loads(raw)
     when = str(meta.get("fetched_at", "?")).replace("T", " ")[:16]
-    note = f"source '{source_id}': records fetched {when}, read from the cache{_CACHED_NOTE_END}"
-    notes = (*(str(n) for n in meta.get("notes", [])), note)
+    note = (
+        f"source '{source_id}': records fetched {when}, read from the cache "
+        "(--refresh fetches them again)"
+    )
+    notes = tuple(str(n) for n in meta.get("notes", []))
     mark = meta.get("watermark")
     watermark = datetime.fromisoformat(mark) if isinstance(mark, str) else None
-    return Fetched(table.replace_schema_metadata(None), notes, watermark)
+    return Fetched(table.replace_schema_metadata(None), notes, watermark, (note,))

@@ -92,7 +92,9 @@ def preview_source(
         total = int(store.query(f"SELECT count(*) FROM {view}")[0][0])
     finally:
         store.con.close()
-    return Preview(spec.id, spec.plugin, columns, rows, total, tuple(store.notes))
+    return Preview(
+        spec.id, spec.plugin, columns, rows, total, tuple(note.message for note in store.notes)
+    )
 
 
 def cell_text(value: Any) -> str:

@@ -45,6 +45,6 @@ def updater(source: Source, request: FetchRequest) -> Callable[[Fetched], Fetche
             f"{len(changes.deleted)} removed since {cached.watermark:%Y-%m-%d %H:%M} UTC, "
             "merged into the cached ones (--refresh fetches everything again)"
         )
-        return Fetched(table, (*source.notes, note), changes.watermark or started)
+        return Fetched(table, tuple(source.notes), changes.watermark or started, (note,))
 
     return update

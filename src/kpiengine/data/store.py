@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from kpiengine.checks.model import Check
 from kpiengine.data.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.data.refresh import updater, watermark_now, with_id
 from kpiengine.errors import SourceError
@@ -39,7 +40,8 @@ class Store:
     """The run's DuckDB connection, holding one view per fetched source (`src_<id>`)."""
 
     con: duckdb.DuckDBPyConnection
-    notes: list[str] = field(default_factory=list)
+    notes: list[Check] = field(default_factory=list)
+    """What the sources and the cache said while fetching, as checks of the run."""
     fields: dict[str, dict[str, FieldType]] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
 
@@ -197,7 +199,8 @@ def fetch_source(
         raise SourceError(f"source '{spec.id}' (plugin '{spec.plugin}'): {exc}") from exc
     store.fields[spec.id] = dict(wanted)
     store.sources[spec.id] = source
-    store.notes.extend(fetched.notes)
+    store.notes += [Check("source-note", "warning", text, spec.id) for text in fetched.notes]
+    store.notes += [Check("source-fetch", "info", text, spec.id) for text in fetched.info]
 
 
 def open_store(

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+from kpiengine.checks import Check, ChecksFailed, failing, ordered
+from kpiengine.checks.run import data_checks, result_checks
 from kpiengine.data.store import Store, open_store
 from kpiengine.data.subjects import Subject, load_subjects
 from kpiengine.errors import KpiEngineError
-from kpiengine.evaluate.aggregations import all_aggregations
 from kpiengine.evaluate.plan import Evaluation, evaluate_columnar
 from kpiengine.phases import phase
 from kpiengine.plan.fieldtypes import required_fields
@@ -30,8 +31,12 @@ class Run:
     periods: tuple[Period, ...]
     store: Store
     results: Results
-    notes: list[str]
     evaluation: Evaluation
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        """What the data checks found (docs/results.md), errors first."""
+        return self.results.checks
 
 
 def select_periods(ruleset: Ruleset, wanted: Sequence[str]) -> tuple[Period, ...]:
@@ -48,22 +53,9 @@ def select_periods(ruleset: Ruleset, wanted: Sequence[str]) -> tuple[Period, ...
     return tuple(p for p in periods if p.id in wanted)
 
 
-def unmatched_owners(store: Store, ruleset: Ruleset, subjects: list[Subject]) -> list[str]:
-    """Records whose owner is nobody evaluated: said once per source, never dropped silently."""
-    ids = [s.id for s in subjects]
-    notes = []
-    for source in sorted({a.source for a in all_aggregations(ruleset)}):
-        view = store.view(source)
-        sql = f"SELECT count(*) FROM {view} WHERE owner IS NULL OR owner NOT IN (SELECT unnest(?))"
-        count = store.query(sql, [ids])[0][0]
-        if count:
-            notes.append(
-                f"source '{source}': {count} records belong to no subject and are not counted"
-            )
-    return notes
-
-
-def make_results(ruleset: Ruleset, periods: Sequence[Period], evaluation: Evaluation) -> Results:
+def make_results(
+    ruleset: Ruleset, periods: Sequence[Period], evaluation: Evaluation, checks: Sequence[Check]
+) -> Results:
     return Results(
         ruleset_name=ruleset.name,
         ruleset_sha256=ruleset.sha256,
@@ -71,6 +63,7 @@ def make_results(ruleset: Ruleset, periods: Sequence[Period], evaluation: Evalua
         currency=ruleset.currency,
         periods=tuple(p.id for p in periods),
         table=evaluation.table,
+        checks=ordered(checks),
     )
 
 
@@ -106,8 +99,14 @@ def evaluate(
             ruleset, registry, required_fields(ruleset), calendar_span(ruleset.calendar)
         )
         subjects = load_subjects(store, ruleset.subjects)
+    with phase("checking the data"):
+        checks = data_checks(ruleset, store, subjects, periods)
+    stopping = failing(checks, strict=False)
+    if stopping:
+        store.close()
+        raise ChecksFailed(stopping)
     with phase(f"scoring {len(subjects):,} people × {len(periods)} periods"):
         evaluation = _columnar(ruleset, store, subjects, periods, all_periods, trace)
-        results = make_results(ruleset, periods, evaluation)
-    notes = [*store.notes, *unmatched_owners(store, ruleset, subjects)]
-    return Run(ruleset, periods, store, results, notes, evaluation)
+        checks += result_checks(ruleset, evaluation.people)
+        results = make_results(ruleset, periods, evaluation, checks)
+    return Run(ruleset, periods, store, results, evaluation)

@@ -14,7 +14,6 @@ import pyarrow as pa
 
 from kpiengine.data.store import Store
 from kpiengine.data.subjects import Subject
-from kpiengine.data.target_rows import check_unique_targets
 from kpiengine.errors import SourceError
 from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.shares import on_board, period_share
@@ -261,7 +260,6 @@ def add_targets(
     source = ruleset.targets.source
     prorate = ruleset.targets.prorate is not None
     if source is not None:
-        check_unique_targets(store, source)
         rows = _period_table(frame, store, source)
         _shares(frame, ruleset, rows, all_periods, periods)
     if prorate:

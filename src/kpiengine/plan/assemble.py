@@ -68,5 +68,6 @@ def build_ruleset(
         feedback=build_feedback(b, data, scope),
         outputs=build_outputs(data),
         incentives=build_incentives(b, data, scope, sources, grades, groups),
+        weights="free" if str(data.get("weights", "100")) == "free" else "100",
     )
     return ruleset, b.problems

@@ -392,12 +392,20 @@ def order_indicators(b: Builder, indicators: Sequence[Indicator]) -> tuple[str, 
     return tuple(i.id for i in ordered)
 
 
-def check_weights(b: Builder, raw: list[Any], indicators: list[Indicator]) -> None:
+def check_weights(
+    b: Builder, data: Mapping[str, Any], raw: list[Any], indicators: list[Indicator]
+) -> None:
+    """Weights that do not add up to 100 change every total, grade and payout: an error unless
+    the ruleset says `weights: free`."""
     if not all(isinstance(r, Mapping) and _is_number(r.get("weight")) for r in raw):
         return  # a missing or mistyped weight is reported already; a sum would only add noise
     total = sum((i.weight for i in indicators), Decimal(0))
-    if indicators and total != 100:
-        b.warn(("indicators",), f"the weights add up to {total:f}, not 100")
+    if indicators and total != 100 and str(data.get("weights", "100")) != "free":
+        b.error(
+            ("indicators",),
+            f"the weights add up to {total:f}, not 100 [weights-not-100] — correct them, or "
+            "write `weights: free` at the top of the ruleset if the total is meant",
+        )
 
 
 def build_indicators(
@@ -415,7 +423,7 @@ def build_indicators(
         if isinstance(raw, Mapping)
         if (ind := build_indicator(b, raw, i, sources, metrics, all_ids)) is not None
     ]
-    check_weights(b, raw_list, built)
+    check_weights(b, data, raw_list, built)
     return tuple(built)
 
 

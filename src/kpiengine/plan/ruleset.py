@@ -182,6 +182,8 @@ class Ruleset:
     outputs: tuple[OutputSpec, ...]
     incentives: tuple[Incentive, ...] = field(default=())
     order: tuple[str, ...] = ()
+    weights: Literal["100", "free"] = "100"
+    """Whether the weights must add up to 100 (the default) or may add up to anything."""
     """Indicator ids in evaluation order: those computed from others come after them."""
 
     @property

@@ -44,6 +44,9 @@ def json_document(results: Results, indent: int | None = 2) -> Iterator[bytes]:
     for key, value in _head(results).items():
         yield newline + pad + orjson.dumps(key) + colon + orjson.dumps(value) + b","
     between = (b"," + newline + pad * 2).decode("ascii")
+    yield newline + pad + b'"checks"' + colon
+    yield from _array((orjson.dumps(c.as_json()) for c in results.checks), pad, newline)
+    yield b","
     yield newline + pad + b'"results"' + colon
     yield from _array(table.result_json(between), pad, newline)
     yield b"," + newline + pad + b'"groups"' + colon

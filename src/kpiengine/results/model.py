@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from kpiengine.checks.model import Check
 from kpiengine.results.table import ResultTable
 from kpiengine.results.views import GroupResult, SubjectResult, group_results, subject_results
 
@@ -20,6 +21,8 @@ class Results:
     currency: str
     periods: tuple[str, ...]
     table: ResultTable
+    checks: tuple[Check, ...] = ()
+    """What the data checks found, errors first (docs/results.md)."""
 
     @property
     def money_places(self) -> int:
