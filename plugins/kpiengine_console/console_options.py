@@ -27,7 +27,8 @@ OUTPUT_OPTIONS: dict[str, Any] = {
             "type": "integer",
             "minimum": 40,
             "title": "width",
-            "description": "Characters per line; by default the terminal's width.",
+            "description": "Characters per line; by default the terminal's width (200 when "
+            "the output goes to a file or a pipe).",
         },
         "show": {
             "type": "array",

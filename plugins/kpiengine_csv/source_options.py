@@ -38,15 +38,19 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "enum": ["stop", "skip"],
             "default": "stop",
             "title": "on a bad row",
-            "description": "stop: the run fails naming the line; skip: the row is set aside "
-            "and the run goes on (see `rejects`).",
+            "description": "What a bad row does. A row is bad when a value is not of its "
+            "column's type (a number, a date…) or it has more or fewer values than the header. "
+            "stop: the run fails naming the line; skip: the row is set aside and the run goes "
+            "on (see `rejects`).",
         },
         "rejects": {
             "type": "string",
             "minLength": 1,
             "title": "rejects report",
             "description": "With on_error: skip, a CSV file listing each row set aside: line, "
-            "column, value, reason and the original row. Relative to the ruleset's folder.",
+            "column, value, reason and the original row, one line per bad value (UTF-8 that "
+            "Excel opens). Relative to the ruleset's folder. Without it the run names only the "
+            "first bad row.",
         },
         "types": {
             "type": "object",
@@ -54,7 +58,11 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "description": "Force a column's type instead of the one the ruleset needs. Numbers "
             "accept 1200, -3.5, 1e3, 1,200,000 and 85%; dates YYYY-MM-DD, YYYY/M/D, "
             "2025年3月1日 and a timestamp's date; booleans true/false, yes/no, 1/0, 是/否.",
-            "additionalProperties": {"enum": TYPE_NAMES},
+            "additionalProperties": {
+                "enum": TYPE_NAMES,
+                "description": "string (the text as written), number, integer (a whole "
+                "number), date or boolean.",
+            },
         },
     },
     "required": ["path"],

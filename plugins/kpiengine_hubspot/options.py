@@ -49,8 +49,9 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "type": "string",
             "minLength": 1,
             "title": "pipeline",
-            "description": "Read only the deals of this pipeline: its id (default, or a number "
-            "from the pipeline's settings) or its label as HubSpot shows it.",
+            "description": "Read only the deals of this pipeline: its id (`default` for "
+            "HubSpot's default pipeline, else the number in the pipeline's settings) or its "
+            "label as HubSpot shows it.",
         },
         "owner_key": {
             "enum": OWNER_KEYS,

@@ -81,6 +81,8 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "patternErrorMessage": "a REST API version such as v62.0",
             "default": DEFAULT_API_VERSION,
             "title": "API version",
+            "description": "The Salesforce REST API version to call, with or without the v "
+            "(62.0 is v62.0). Keep the default unless your org needs another version.",
         },
         "object": {
             "type": "string",
