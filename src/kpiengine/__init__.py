@@ -33,9 +33,10 @@ from kpiengine.errors import (
 from kpiengine.hookspecs import PLUGIN_API, hookimpl
 from kpiengine.output import Output
 from kpiengine.results import IndicatorInfo, Layout, ResultTable
-from kpiengine.results.atomic import atomic_write, write_stdout
+from kpiengine.results.atomic import atomic_write
 from kpiengine.results.document import json_document
 from kpiengine.results.model import Results
+from kpiengine.results.streams import write_stdout
 from kpiengine.results.text import decimal_text
 from kpiengine.results.views import GroupResult, IndicatorResult, SubjectResult
 from kpiengine.source import Changes, FetchRequest, FieldType, Source
