@@ -31,7 +31,7 @@ from kpiengine.errors import (
     SourceError,
 )
 from kpiengine.hookspecs import PLUGIN_API, hookimpl
-from kpiengine.output import Output
+from kpiengine.output import Output, Written
 from kpiengine.results import IndicatorInfo, Layout, ResultTable
 from kpiengine.results.atomic import atomic_write
 from kpiengine.results.document import json_document
@@ -73,6 +73,7 @@ __all__ = [
     "SubjectResult",
     "TokenBucket",
     "TokenHolder",
+    "Written",
     "__version__",
     "atomic_write",
     "check_http",
