@@ -59,7 +59,7 @@ def test_a_failed_run_writes_nothing(tmp_path):
     assert result.exit_code == 1
     assert "source 'deals'" in result.stderr and "Traceback" not in result.output
     assert out.read_text("utf-8") == "previous results"
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".kpiengine-tmp")]
 
 
 def test_plugins_lists_builtins_with_versions_and_what_they_register():

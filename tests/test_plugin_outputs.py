@@ -247,14 +247,14 @@ class HalfWriter:
 def test_json_write_failing_halfway_keeps_the_previous_file(tmp_path, monkeypatch):
     target = tmp_path / "r.json"
     target.write_text("previous\n", encoding="utf-8")
-    real = kpiengine_json.output.atomic_write
+    real = JsonOutput.open_target
 
     @contextmanager
-    def failing(path, **kwargs):
-        with real(path, **kwargs) as handle:
+    def failing(self):
+        with real(self) as handle:
             yield HalfWriter(handle)
 
-    monkeypatch.setattr(kpiengine_json.output, "atomic_write", failing)
+    monkeypatch.setattr(JsonOutput, "open_target", failing)
     with pytest.raises(OutputError, match="No space left on device"):
         JsonOutput({"path": "r.json"}, tmp_path).write(results())
     assert target.read_text(encoding="utf-8") == "previous\n"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import IO, Any, ClassVar
 
-from kpiengine import Output, OutputError, Results, atomic_write, write_stdout
+from kpiengine import Output, OutputError, Results, Written
 
 OUTPUT_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -33,7 +32,8 @@ OUTPUT_OPTIONS: dict[str, Any] = {
             "enum": ["utf-8-sig", "utf-8", "gbk", "gb18030"],
             "default": "utf-8-sig",
             "title": "encoding",
-            "description": "utf-8-sig (the default) lets Excel open Chinese text correctly.",
+            "description": "utf-8-sig (the default) lets Excel open Chinese text correctly; "
+            "printed (path -), the default is utf-8, without the BOM.",
         },
     },
     "required": ["path"],
@@ -61,22 +61,23 @@ class CsvOutput(Output):
     target_option: ClassVar[str | None] = "path"
     options_schema: ClassVar[dict[str, Any]] = OUTPUT_OPTIONS
 
-    def write(self, results: Results) -> None:
+    def write(self, results: Results) -> Written:
         """Write the results; the previous file stays whole if anything fails."""
         chunks = results.table.csv_chunks(self.options.get("delimiter", ","))
-        if self.options["path"] == "-":
-            write_stdout(chunks)
-            return
-        path = Path(self.base_dir, self.options["path"])
-        encoding = self.options.get("encoding", "utf-8-sig")
+        encoding = self.options.get("encoding", default_encoding(self.options["path"]))
         try:
-            with atomic_write(path, mode="wb", encoding=None) as handle:
+            with self.open_target() as handle:
                 write_all(handle, encoded(chunks, encoding))
         except UnicodeEncodeError as exc:
             bad = exc.object[exc.start : exc.end]
             raise OutputError(
-                f"cannot write {path} as {encoding}: '{bad}' has no {encoding} form "
-                "— use encoding: utf-8-sig"
+                f"cannot write {self.options['path']} as {encoding}: '{bad}' has no {encoding} "
+                "form — use encoding: utf-8-sig"
             ) from exc
-        except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        rows = len(results.table)
+        return self.wrote(f"{rows} row{'' if rows == 1 else 's'}")
+
+
+def default_encoding(path: str) -> str:
+    """UTF-8 with a BOM for a file, for Excel; plain UTF-8 printed (`-`), for other programs."""
+    return "utf-8" if path == "-" else "utf-8-sig"

@@ -3,10 +3,9 @@ results."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
-from kpiengine import Output, OutputError, Results, atomic_write, json_document, write_stdout
+from kpiengine import Output, Results, Written, json_document
 
 OUTPUT_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -42,16 +41,15 @@ class JsonOutput(Output):
     target_option: ClassVar[str | None] = "path"
     options_schema: ClassVar[dict[str, Any]] = OUTPUT_OPTIONS
 
-    def write(self, results: Results) -> None:
+    def write(self, results: Results) -> Written:
         """Write the document; the previous file stays whole if anything fails."""
-        chunks = json_document(results, self.options.get("indent", 2))
-        if self.options["path"] == "-":
-            write_stdout(chunks)
-            return
-        path = Path(self.base_dir, self.options["path"])
-        try:
-            with atomic_write(path, mode="wb", encoding=None) as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-        except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        with self.open_target() as handle:
+            for chunk in json_document(results, self.options.get("indent", 2)):
+                handle.write(chunk)
+        return self.wrote(contents(results))
+
+
+def contents(results: Results) -> str:
+    """What the document holds, for the confirmation: `48 results, 4 groups`."""
+    found, groups = len(results.table), results.table.group_count
+    return f"{found} result{'' if found == 1 else 's'}, {groups} group{'' if groups == 1 else 's'}"

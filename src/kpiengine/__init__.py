@@ -31,11 +31,12 @@ from kpiengine.errors import (
     SourceError,
 )
 from kpiengine.hookspecs import PLUGIN_API, hookimpl
-from kpiengine.output import Output
+from kpiengine.output import Output, Written
 from kpiengine.results import IndicatorInfo, Layout, ResultTable
-from kpiengine.results.atomic import atomic_write, write_stdout
+from kpiengine.results.atomic import atomic_write
 from kpiengine.results.document import json_document
 from kpiengine.results.model import Results
+from kpiengine.results.streams import write_stdout
 from kpiengine.results.text import decimal_text
 from kpiengine.results.views import GroupResult, IndicatorResult, SubjectResult
 from kpiengine.source import Changes, FetchRequest, FieldType, Source
@@ -72,6 +73,7 @@ __all__ = [
     "SubjectResult",
     "TokenBucket",
     "TokenHolder",
+    "Written",
     "__version__",
     "atomic_write",
     "check_http",

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from kpiengine.results.model import Results
+from kpiengine.results.targets import open_target, shown, to_standard_stream
+
+
+@dataclass(frozen=True)
+class Written:
+    """What one `Output.write` wrote. Once every output has written, the run prints a line for
+    each on stderr: `wrote WHERE: WHAT` (`wrote out.csv: 48 rows`). `where` None is standard
+    output (or error), which needs no confirmation: no line is printed."""
+
+    where: str | None
+    what: str
+
+    def confirmation(self) -> str | None:
+        """The line the run prints, or None."""
+        return None if self.where is None else f"wrote {self.where}: {self.what}"
 
 
 class Output:
@@ -23,6 +40,25 @@ class Output:
         self.options = options
         self.base_dir = base_dir
 
-    def write(self, results: Results) -> None:
-        """Write the results; raise OutputError on failure, leaving no half-written file."""
+    def write(self, results: Results) -> Written | None:
+        """Write the results and say what was written (`return self.wrote("48 rows")`), or return
+        None to print no confirmation; raise OutputError on failure, leaving no half-written
+        file."""
         raise NotImplementedError
+
+    def open_target(self) -> AbstractContextManager[IO[bytes]]:
+        """The file the `target_option` names, open for bytes: `-` is standard output; a device,
+        FIFO or /dev/stdout is written straight through; a regular file (a symlink's target) or
+        new path is replaced when the `with` body finishes, and left as it was if it fails."""
+        return open_target(self._target(), self.base_dir)
+
+    def wrote(self, what: str) -> Written:
+        """What `write` returns for its target: `wrote <target>: <what>`, none for stdout."""
+        target = self._target()
+        where = None if to_standard_stream(target, self.base_dir) else shown(target, self.base_dir)
+        return Written(where, what)
+
+    def _target(self) -> str:
+        if self.target_option is None:
+            raise TypeError(f"output '{self.name}' has no target_option: it writes no file")
+        return str(self.options[self.target_option])

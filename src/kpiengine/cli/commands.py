@@ -163,7 +163,9 @@ def run(
     loaded = load_ruleset(ruleset, reg)
     _warn(loaded.warnings)
     with caching(_policy(refresh, no_cache)):
-        checks = run_and_write(loaded.ruleset, reg, periods, requests, strict=strict)
+        checks, written = run_and_write(loaded.ruleset, reg, periods, requests, strict=strict)
+    for line in written:
+        click.echo(line, err=True)
     show_checks(checks)
 
 

@@ -13,12 +13,13 @@ import jsonschema
 from kpiengine.checks import Check, ChecksFailed, failing
 from kpiengine.errors import KpiEngineError
 from kpiengine.evaluate.engine import evaluate
-from kpiengine.output import Output
+from kpiengine.output import Output, Written
 from kpiengine.phases import phase
 from kpiengine.plan.envvars import resolve
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.plugins import Registry
 from kpiengine.results.model import Results
+from kpiengine.results.targets import to_standard_stream
 from kpiengine.suggest import did_you_mean
 
 
@@ -81,38 +82,47 @@ def run_and_write(
     requests: Sequence[OutputRequest],
     *,
     strict: bool = False,
-) -> tuple[Check, ...]:
+) -> tuple[tuple[Check, ...], list[str]]:
     """Evaluate everything first, then write: a failed run — an error, or with `strict` a
-    warning among the data checks — writes nothing. Returns the checks, to show."""
+    warning among the data checks — writes nothing. Returns the checks, to show, and a line
+    per file written (`wrote out.csv: 48 rows`)."""
     outputs = make_outputs(ruleset, reg, requests)
     run = evaluate(ruleset, reg, periods)
     run.store.close()  # the records are no longer needed: free them before the outputs build text
     stopping = failing(run.checks, strict)
     if stopping:
         raise ChecksFailed(stopping, strict)
-    files = [o for o in outputs if writes_a_file(o)]
     with phase(f"writing {', '.join(o.name for o in outputs)}"):
-        write_side_by_side(files, run.results)
-        for output in outputs:
-            if output not in files:
-                output.write(run.results)
-    return run.checks
+        written = write_outputs(outputs, run.results)
+    return run.checks, confirmations(written)
+
+
+def write_outputs(outputs: Sequence[Output], results: Results) -> list[Written | None]:
+    """What each output's `write` returned, in order: the files side by side, then the rest."""
+    files = [i for i, output in enumerate(outputs) if writes_a_file(output)]
+    done = dict(zip(files, write_side_by_side([outputs[i] for i in files], results), strict=True))
+    return [done[i] if i in done else output.write(results) for i, output in enumerate(outputs)]
+
+
+def confirmations(written: Sequence[Written | None]) -> list[str]:
+    """A line per `Written` that has one (a third-party output may return None)."""
+    lines = (w.confirmation() for w in written if isinstance(w, Written))
+    return [line for line in lines if line is not None]
 
 
 def writes_a_file(output: Output) -> bool:
     """Whether the output writes a file of its own (not the screen, not a service)."""
     target = type(output).target_option
-    return target == "path" and output.options.get(target) not in (None, "-")
+    value = output.options.get(target) if target == "path" else None
+    return value is not None and not to_standard_stream(str(value), output.base_dir)
 
 
-def write_side_by_side(outputs: Sequence[Output], results: Results) -> None:
+def write_side_by_side(outputs: Sequence[Output], results: Results) -> list[Written | None]:
     """File outputs write at the same time (each builds its text in DuckDB while another is
-    writing); the first failure is raised once all have finished, each file whole or absent."""
+    writing); the first failure is raised once all have finished, each file whole or absent.
+    Returns what each `write` returned."""
     if len(outputs) < 2:
-        for output in outputs:
-            output.write(results)
-        return
+        return [output.write(results) for output in outputs]
     with ThreadPoolExecutor(len(outputs)) as pool:
         futures = [pool.submit(output.write, results) for output in outputs]
-    for future in futures:
-        future.result()
+    return [future.result() for future in futures]

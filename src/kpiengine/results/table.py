@@ -128,7 +128,13 @@ class ResultTable:
         return ResultTable(self.layout, self.money_places, subjects, groups)
 
     def __len__(self) -> int:
+        """The number of subject rows (results)."""
         return int(self.subjects.num_rows)
+
+    @property
+    def group_count(self) -> int:
+        """The number of group rows (one per group value and period)."""
+        return int(self.groups.num_rows)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
