@@ -5,13 +5,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from kpiengine.checks.census import Census
 from kpiengine.checks.model import Check
 from kpiengine.checks.scope import Scope, agree, plural
 from kpiengine.expressions import where_sql
 from kpiengine.plan.periods import calendar_span
 from kpiengine.plan.ruleset import Aggregation
 from kpiengine.sql import ident
+
+
+@dataclass(frozen=True)
+class Question:
+    """Records of one source and field a check counts: `where` with its parameters."""
+
+    kind: str  # "blank date", "outside", "blank value"
+    source: str
+    field: str
+    where: str
+    params: tuple[Any, ...] = ()
 
 
 def _condition(aggs: Iterable[Aggregation]) -> str:
@@ -40,77 +54,83 @@ def _blank(field: str, source: str, scope: Scope) -> str:
     return f"{column} IS NULL"
 
 
-def _blank_dates(scope: Scope, source: str, field: str, aggs: list[Aggregation]) -> list[Check]:
-    count, first = scope.first_records(
-        source, f"({_condition(aggs)}) AND {ident(field)} IS NULL", []
-    )
-    if not count:
-        return []
-    return [
-        Check(
-            "value-blank",
-            "warning",
-            f"source '{source}': {plural(count, 'record')} the plan counts "
-            f"{agree(count, 'has', 'have')} no {field}, so no period holds them "
-            f"(first: {', '.join(first)}) — fill in the date",
-            source,
-            {"records": count},
-            tuple(first),
-        )
-    ]
+def questions(scope: Scope) -> list[Question]:
+    """Blank dates and dates outside the calendar on the records rules keep; blank values on
+    those they keep in the evaluated periods."""
+    dates, values = _readers(scope)
+    found = []
+    for (source, field), aggs in sorted(dates.items()):
+        keep, column = _condition(aggs), ident(field)
+        # the cheap, selective test first: DuckDB then tests `keep` on the few records left
+        found.append(Question("blank date", source, field, f"{column} IS NULL AND ({keep})"))
+    for (source, field), aggs in sorted(values.items()):
+        window, params = scope.in_window(source)
+        where = f"{_blank(field, source, scope)} AND {window} AND ({_condition(aggs)})"
+        found.append(Question("blank value", source, field, where, tuple(params)))
+    return found
 
 
-def _outside_calendar(
-    scope: Scope, source: str, field: str, aggs: list[Aggregation]
-) -> list[Check]:
+def ask_outside(scope: Scope, census: Census) -> None:
+    """How many records have each date field outside the plan's calendar (one scan, with the
+    other checks' counts)."""
     start, end = calendar_span(scope.ruleset.calendar)
-    column = ident(field)
-    where = f"({_condition(aggs)}) AND ({column} < ? OR {column} >= ?)"
-    count, first = scope.first_records(source, where, [start, end])
-    if not count:
-        return []
-    return [
-        Check(
-            "records-outside-calendar",
-            "info",
-            f"source '{source}': {plural(count, 'record')} the plan would count "
-            f"{agree(count, 'has', 'have')} a {field} outside the plan's calendar ({start} to "
-            f"{end}) and {agree(count, 'is', 'are')} not counted "
-            f"(first: {', '.join(first)}); expected when the export holds other years",
-            source,
-            {"records": count},
-            tuple(first),
-        )
-    ]
+    for source, field in _dated(scope):
+        column = ident(field)
+        census.ask(source, f"outside: {field}", f"{column} < ? OR {column} >= ?", [start, end])
 
 
-def _blank_values(scope: Scope, source: str, field: str, aggs: list[Aggregation]) -> list[Check]:
-    window, params = scope.in_window(source)
-    where = f"({_condition(aggs)}) AND {window} AND {_blank(field, source, scope)}"
-    count, first = scope.first_records(source, where, params)
-    if not count:
-        return []
-    return [
-        Check(
-            "value-blank",
-            "warning",
-            f"source '{source}': {plural(count, 'record')} the plan counts in "
-            f"{scope.window_text} {agree(count, 'has', 'have')} no {field}, so they add nothing "
-            f"(first: {', '.join(first)}) — fill in the value",
-            source,
-            {"records": count},
-            tuple(first),
-        )
-    ]
+def outside_checks(scope: Scope, census: Census) -> list[Check]:
+    """A note per date field with records outside the calendar: the rules dated by it do not
+    count them (usual when an export holds other years)."""
+    start, end = calendar_span(scope.ruleset.calendar)
+    found = []
+    for source, field in _dated(scope):
+        count = census[source, f"outside: {field}"]
+        if count:
+            have = agree(count, "has", "have")
+            found.append(
+                Check(
+                    "records-outside-calendar",
+                    "info",
+                    f"source '{source}': {plural(count, 'record')} {have} a {field} outside "
+                    f"the plan's calendar ({start} to {end}), so the rules dated by it do not "
+                    "count them; expected when the export holds other years",
+                    source,
+                    {"records": count},
+                )
+            )
+    return found
+
+
+def _dated(scope: Scope) -> list[tuple[str, str]]:
+    return sorted({(a.source, a.date) for a in scope.aggregations() if a.date})
+
+
+def _found(scope: Scope, q: Question, count: int, first: list[str]) -> Check:
+    source, field, have = q.source, q.field, agree(count, "has", "have")
+    if q.kind == "blank date":
+        what = f"the plan counts {have} no {field}, so no period holds them"
+        fix = "fill in the date"
+    else:
+        what = f"the plan counts in {scope.window_text} {have} no {field}, so they add nothing"
+        fix = "fill in the value"
+    return Check(
+        "value-blank",
+        "warning",
+        f"source '{source}': {plural(count, 'record')} {what} (first: {', '.join(first)}) — {fix}",
+        source,
+        {"records": count},
+        tuple(first),
+    )
 
 
 def counted_checks(scope: Scope) -> list[Check]:
-    """Blank dates, blank values and dates outside the calendar, on the records rules keep."""
-    dates, values = _readers(scope)
-    checks = []
-    for (source, field), aggs in sorted(dates.items()):
-        checks += _blank_dates(scope, source, field, aggs)
-        checks += _outside_calendar(scope, source, field, aggs)
-    for (source, field), aggs in sorted(values.items()):
-        checks += _blank_values(scope, source, field, aggs)
-    return checks
+    """Blank dates, blank values and dates outside the calendar, on the records rules keep:
+    a query each, its selective test first, so DuckDB reads the rules' conditions only on the
+    few records with a blank or outlying value."""
+    found = []
+    for q in questions(scope):
+        count, first = scope.first_records(q.source, q.where, list(q.params))
+        if count:
+            found.append(_found(scope, q, count, first))
+    return found

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from itertools import pairwise
 
+from kpiengine.checks.census import Census
 from kpiengine.checks.model import Check
 from kpiengine.checks.scope import SHOWN, Scope, listed
 from kpiengine.expressions import Expression
@@ -77,15 +78,6 @@ def _values(scope: Scope, source: str, field: str) -> tuple[list[str], int]:
     return [str(r[0]) for r in rows], int(rows[0][2]) if rows else 0
 
 
-def _missing(scope: Scope, source: str, field: str, texts: list[str]) -> list[str]:
-    view, column = scope.store.view(source), ident(field)
-    sql = (
-        f"SELECT t FROM unnest(?) AS u(t) WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {view} WHERE {column} = u.t) ORDER BY t"
-    )
-    return [str(r[0]) for r in scope.store.query(sql, [texts])]
-
-
 def _check(scope: Scope, source: str, field: str, text: str, rules: list[str]) -> Check:
     values, count = _values(scope, source, field)
     match = closest(text, values)
@@ -105,12 +97,20 @@ def _check(scope: Scope, source: str, field: str, text: str, rules: list[str]) -
     )
 
 
-def literal_checks(scope: Scope) -> list[Check]:
+def ask_literals(scope: Scope, census: Census) -> None:
+    """How many records have each text a rule compares a field with."""
+    for (source, field), rules in _compared(scope).items():
+        for text in rules:
+            census.ask(source, f"{field} = {text}", f"{ident(field)} = ?", [text])
+
+
+def literal_checks(scope: Scope, census: Census) -> list[Check]:
     """A warning for each text a rule compares a field with that no record of the source has."""
     checks = []
     for (source, field), rules in sorted(_compared(scope).items()):
-        if not scope.store.query(f"SELECT count(*) FROM {scope.store.view(source)}")[0][0]:
+        if not census[source, "records"]:
             continue  # an empty source is reported once, as empty
-        for text in _missing(scope, source, field, sorted(rules)):
-            checks.append(_check(scope, source, field, text, rules[text]))
+        for text in sorted(rules):
+            if not census[source, f"{field} = {text}"]:
+                checks.append(_check(scope, source, field, text, rules[text]))
     return checks

@@ -2,32 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kpiengine.checks.model import Check
 from kpiengine.checks.scope import SHOWN, Scope, agree, listed, plural
 from kpiengine.names import RECORD
 from kpiengine.sql import ident
 from kpiengine.suggest import did_you_mean
 
-_UNKNOWN = "(owner IS NULL OR trim(owner) = '' OR owner NOT IN (SELECT unnest(?)))"
+
+@dataclass(frozen=True)
+class Stranger:
+    """An owner value no subject has: how many records in the periods, and the first one."""
+
+    owner: str | None
+    records: int
+    first: int
 
 
-def _values(scope: Scope, source: str, where: str, params: list[object]) -> list[str]:
-    """The first unknown owners, each with how many records have it and where the first is."""
+def _strangers(scope: Scope, source: str) -> list[Stranger]:
+    """The source's owners that are blank or no subject, in the order they first appear: one
+    pass grouping the records by owner, compared with the subjects afterwards."""
+    window, params = scope.in_window(source)
     record = ident(RECORD)
     sql = (
-        f"SELECT owner, count(*), min({record}) AS first FROM {scope.store.view(source)} "
-        f"WHERE {where} GROUP BY owner ORDER BY first LIMIT {SHOWN}"
+        f"SELECT owner, count(*), min({record}) FROM {scope.store.view(source)} "
+        f"WHERE {window} GROUP BY owner"
     )
-    shown = []
-    for owner, count, first in scope.store.query(sql, params):
-        place = scope.places(source, [first])[0]
-        if owner is None or not str(owner).strip():
-            shown.append(f"a blank owner ×{count} (first {place})")
-            continue
-        hint = did_you_mean(str(owner), scope.subject_ids).removeprefix(" — ")
-        hint = f", {hint}" if hint else ""
-        shown.append(f"'{owner}' ×{count} (first {place}{hint})")
-    return shown
+    known = set(scope.subject_ids)
+    found = [
+        Stranger(owner, int(count), int(first))
+        for owner, count, first in scope.store.query(sql, params)
+        if count and (owner is None or not owner.strip() or owner not in known)
+    ]
+    return sorted(found, key=lambda s: s.first)
+
+
+def _shown(scope: Scope, source: str, stranger: Stranger, place: str) -> str:
+    if stranger.owner is None or not stranger.owner.strip():
+        return f"a blank owner ×{stranger.records} (first {place})"
+    hint = did_you_mean(stranger.owner, scope.subject_ids).removeprefix(" — ")
+    return f"'{stranger.owner}' ×{stranger.records} (first {place}{', ' + hint if hint else ''})"
+
+
+def _check(scope: Scope, source: str, strangers: list[Stranger]) -> Check:
+    count = sum(s.records for s in strangers)
+    first = strangers[:SHOWN]
+    places = scope.places(source, [s.first for s in first])
+    shown = [_shown(scope, source, s, p) for s, p in zip(first, places, strict=True)]
+    return Check(
+        "owner-unknown",
+        "warning",
+        f"source '{source}': {plural(count, 'record')} in {scope.window_text} "
+        f"{agree(count, 'belongs', 'belong')} to no subject and {agree(count, 'is', 'are')} "
+        f"not counted: owner {listed(shown, len(strangers))} — correct the owner or add the "
+        "person to the subjects",
+        source,
+        {"records": count, "owners": len(strangers)},
+        tuple(places),
+    )
 
 
 def owner_checks(scope: Scope) -> list[Check]:
@@ -35,27 +68,7 @@ def owner_checks(scope: Scope) -> list[Check]:
     subject: how many, the first few owners (with did-you-mean) and where they are."""
     checks = []
     for source in scope.aggregated_sources():
-        window, params = scope.in_window(source)
-        where = f"{window} AND {_UNKNOWN}"
-        params = [*params, list(scope.subject_ids)]
-        count, first = scope.first_records(source, where, params)
-        if not count:
-            continue
-        distinct_sql = f"SELECT count(DISTINCT owner) FROM {scope.store.view(source)} WHERE {where}"
-        owners = int(scope.store.query(distinct_sql, params)[0][0])
-        values = _values(scope, source, where, params)
-        checks.append(
-            Check(
-                "owner-unknown",
-                "warning",
-                f"source '{source}': {plural(count, 'record')} in {scope.window_text} "
-                f"{agree(count, 'belongs', 'belong')} to no subject and "
-                f"{agree(count, 'is', 'are')} not counted: owner "
-                f"{listed(values, max(owners, len(values)))} — correct the owner or add the "
-                "person to the subjects",
-                source,
-                {"records": count, "owners": owners},
-                tuple(first),
-            )
-        )
+        strangers = _strangers(scope, source)
+        if strangers:
+            checks.append(_check(scope, source, strangers))
     return checks

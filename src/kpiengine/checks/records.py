@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
+from kpiengine.checks.census import Census
 from kpiengine.checks.model import Check
 from kpiengine.checks.scope import Scope, plural
 from kpiengine.sql import ident
-
-
-def _count(scope: Scope, source: str) -> int:
-    return int(scope.store.query(f"SELECT count(*) FROM {scope.store.view(source)}")[0][0])
 
 
 def _empty(scope: Scope, source: str) -> Check:
@@ -32,12 +29,8 @@ def _empty(scope: Scope, source: str) -> Check:
     )
 
 
-def _none_in_periods(scope: Scope, source: str, total: int) -> Check | None:
+def _none_in_periods(scope: Scope, source: str, total: int) -> Check:
     """No record dated in the evaluated periods: every result from the source would be empty."""
-    where, params = scope.in_window(source)
-    sql = f"SELECT count(*) FROM {scope.store.view(source)} WHERE {where}"
-    if int(scope.store.query(sql, params)[0][0]):
-        return None
     return Check(
         "no-records-in-periods",
         "warning",
@@ -59,18 +52,29 @@ def _dates(scope: Scope, source: str) -> str:
     return "; ".join(parts)
 
 
-def record_checks(scope: Scope) -> list[Check]:
+def _sources(scope: Scope) -> list[str]:
+    sources = {scope.ruleset.subjects.source, *scope.aggregated_sources()}
+    if scope.ruleset.targets.source:
+        sources.add(scope.ruleset.targets.source)
+    return sorted(sources)
+
+
+def ask_records(scope: Scope, census: Census) -> None:
+    """How many records each source has, and how many are dated in the evaluated periods."""
+    for source in _sources(scope):
+        census.ask(source, "records", "TRUE")
+        if scope.dates(source):
+            census.ask(source, "in periods", *scope.in_window(source))
+
+
+def record_checks(scope: Scope, census: Census) -> list[Check]:
     """Empty sources (the subjects' is an error: there is no one to evaluate), and sources with
     no record in the evaluated periods."""
     checks = []
-    sources = sorted({scope.ruleset.subjects.source, *scope.aggregated_sources()})
-    if scope.ruleset.targets.source:
-        sources = sorted({*sources, scope.ruleset.targets.source})
-    for source in sources:
-        total = _count(scope, source)
+    for source in _sources(scope):
+        total = census[source, "records"]
         if total == 0:
             checks.append(_empty(scope, source))
-            continue
-        if scope.dates(source) and (check := _none_in_periods(scope, source, total)):
-            checks.append(check)
+        elif scope.dates(source) and census[source, "in periods"] == 0:
+            checks.append(_none_in_periods(scope, source, total))
     return checks

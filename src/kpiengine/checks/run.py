@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kpiengine.checks.counted import counted_checks
-from kpiengine.checks.literals import literal_checks
+from kpiengine.checks.census import Census
+from kpiengine.checks.counted import ask_outside, counted_checks, outside_checks
+from kpiengine.checks.literals import ask_literals, literal_checks
 from kpiengine.checks.model import Check
 from kpiengine.checks.owners import owner_checks
-from kpiengine.checks.records import record_checks
+from kpiengine.checks.records import ask_records, record_checks
 from kpiengine.checks.scope import Scope
 from kpiengine.checks.targets import missing_target_checks, target_row_checks
 from kpiengine.checks.weights import weight_checks
@@ -24,15 +25,22 @@ def data_checks(
     ruleset: Ruleset, store: Store, subjects: Sequence[Subject], periods: Sequence[Period]
 ) -> list[Check]:
     """What the data does not say the way the plan assumes: empty sources, text no record has,
-    unknown owners, blank values, target rows the plan cannot place, and what sources noted."""
+    unknown owners, blank values, target rows the plan cannot place, and what sources noted.
+
+    The counts come from one scan of each source (`Census`); a check looks further (which
+    records, which values) only where it found something."""
     scope = Scope(ruleset, store, tuple(s.id for s in subjects), tuple(periods))
-    found = record_checks(scope)
+    census = Census(store)
+    for ask in (ask_records, ask_literals, ask_outside):
+        ask(scope, census)
+    census.take()
+    found = record_checks(scope, census)
     empty = {c.source for c in found if c.code == "source-empty"}
     if ruleset.subjects.source in empty:
         return found + source_notes(store)
-    found += literal_checks(scope)
+    found += literal_checks(scope, census)
     found += owner_checks(scope)
-    found += counted_checks(scope)
+    found += counted_checks(scope) + outside_checks(scope, census)
     if ruleset.targets.source not in empty:
         found += target_row_checks(scope)
     return found + weight_checks(ruleset) + source_notes(store)
