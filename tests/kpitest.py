@@ -20,3 +20,11 @@ def run_json(ruleset=EXAMPLE, *extra):
     result = invoke("run", "--ruleset", ruleset, "-o", "json:-", *extra)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+def from_variable(ruleset, value, variable):
+    """Rewrite the ruleset at `ruleset` to take each `"value"` written in it from `${variable}`."""
+    text = ruleset.read_text("utf-8")
+    assert f'"{value}"' in text
+    ruleset.write_text(text.replace(f'"{value}"', f'"${{{variable}}}"'), "utf-8")
+    return ruleset
