@@ -35,3 +35,11 @@ def comparable(document):
         if c["severity"] != "info"
     ]
     return document
+
+
+def from_variable(ruleset, value, variable):
+    """Rewrite the ruleset at `ruleset` to take each `"value"` written in it from `${variable}`."""
+    text = ruleset.read_text("utf-8")
+    assert f'"{value}"' in text
+    ruleset.write_text(text.replace(f'"{value}"', f'"${{{variable}}}"'), "utf-8")
+    return ruleset

@@ -19,7 +19,7 @@ from hubspot_server import (
     rate_limit_body,
     serving,
 )
-from kpitest import comparable
+from kpitest import comparable, from_variable
 
 from kpiengine.cli.commands import cli
 from kpiengine_hubspot import HubSpotSource
@@ -253,3 +253,11 @@ def test_preview_shows_the_deals_by_engine_name_without_the_token(hs, tmp_path):
     assert result.exit_code == 0, result.output
     assert ZHANG in result.stdout and "380000" in result.stdout
     assert hs.token not in result.stdout + result.stderr
+
+
+def test_the_api_address_may_come_from_an_environment_variable(hs, tmp_path, monkeypatch):
+    plan = from_variable(write_plan(tmp_path / "hubspot", hs), hs.url, "HUBSPOT_TEST_BASE_URL")
+    assert invoke("validate", plan).exit_code == 0  # checked when the plan runs
+    monkeypatch.setenv("HUBSPOT_TEST_BASE_URL", hs.url)
+    assert results(plan, "--no-cache") == results(write_csv_plan(tmp_path / "csv"))
+    assert len(hs.searches()) == 1

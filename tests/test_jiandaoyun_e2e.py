@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 from jiandaoyun_server import APP, DEAL_WIDGETS, ENTRY, deal_record, quick_policy, serving
-from kpitest import comparable
+from kpitest import comparable, from_variable
 
 from kpiengine.cli.commands import cli
 from kpiengine_jiandaoyun import JiandaoyunOutput, JiandaoyunSource
@@ -254,3 +254,32 @@ def test_explain_traces_the_jiandaoyun_records_without_the_key(jdy, tmp_path):
     assert result.exit_code == 0, result.output
     assert "amount=380000" in result.stdout and "amount=520000" in result.stdout
     assert jdy.api_key not in result.stdout + result.stderr
+
+
+def test_the_api_address_may_come_from_an_environment_variable(jdy, tmp_path, monkeypatch):
+    (tmp_path / "jdy").mkdir(), (tmp_path / "csv").mkdir()
+    plan = write_plan(tmp_path / "jdy", jdy, with_output=True)
+    plan = from_variable(plan, jdy.url, "JDY_TEST_BASE_URL")  # the source's and the output's
+    assert invoke("validate", plan).exit_code == 0  # checked when the plan runs
+    monkeypatch.setenv("JDY_TEST_BASE_URL", jdy.url)
+    from_jdy = invoke("run", "--ruleset", plan, "-o", "json:-")
+    from_csv = invoke("run", "--ruleset", write_csv_plan(tmp_path / "csv"), "-o", "json:-")
+    assert from_jdy.exit_code == 0, from_jdy.output
+    assert results_without_ruleset(from_jdy.stdout) == results_without_ruleset(from_csv.stdout)
+    assert invoke("run", "--ruleset", plan).exit_code == 0  # the ruleset's output
+    assert len(jdy.forms[(APP, RESULTS_ENTRY)].records) == 3 * 4
+
+
+def test_an_api_address_variable_that_holds_no_web_address_is_refused_unshown(
+    jdy, tmp_path, monkeypatch
+):
+    plan = from_variable(write_plan(tmp_path, jdy), jdy.url, "JDY_TEST_BASE_URL")
+    monkeypatch.setenv("JDY_TEST_BASE_URL", "jdy-token-7f3a9c")  # a key in the wrong variable
+    result = invoke("run", "--ruleset", plan, "-o", "json:-")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: sources.deals.options.base_url: the environment variable JDY_TEST_BASE_URL "
+        "does not hold a web address such as https://api.jiandaoyun.com\n"
+    )
+    assert "7f3a9c" not in result.output
+    assert jdy.requests == []

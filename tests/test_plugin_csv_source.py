@@ -82,8 +82,18 @@ def test_fields_reads_only_the_header(tmp_path):
     assert source({"path": "d.csv"}, tmp_path).fields() == {"id": "string", "name": "string"}
 
 
-def test_fields_is_none_when_the_file_does_not_exist_yet():
-    assert source({"path": "not-yet.csv"}).fields() is None
+def test_fields_of_a_missing_file_is_an_error_naming_it():
+    with pytest.raises(SourceError) as caught:
+        source({"path": "not-yet.csv"}).fields()
+    assert str(caught.value) == (
+        f"source 'deals': cannot find not-yet.csv (looked for {DATA.resolve()}/not-yet.csv)"
+    )
+
+
+def test_fields_of_a_folder_is_an_error_naming_it(tmp_path):
+    (tmp_path / "deals.csv").mkdir()
+    with pytest.raises(SourceError, match=r"^source 'deals': cannot read .*deals\.csv: "):
+        source({"path": "deals.csv"}, tmp_path).fields()
 
 
 def test_fetch_casts_requested_columns_to_their_types():

@@ -61,3 +61,17 @@ def test_a_missing_column_names_the_file_and_the_columns(tmp_path):
 
     with pytest.raises(SourceError, match=r"has no column 'nmae' \(columns: rep_id, name"):
         source.fetch(FetchRequest("reps", {"nmae": "string"}))
+
+
+def test_fields_come_from_the_footer_and_a_missing_file_is_an_error_naming_it(tmp_path):
+    from kpiengine import SourceError
+
+    to_parquet("reps.csv", tmp_path / "reps.parquet")
+    fields = ParquetSource("reps", {"path": "reps.parquet"}, tmp_path).fields()
+    assert list(fields) == ["rep_id", "name", "team", "region", "hired_on"]
+    with pytest.raises(SourceError) as caught:
+        ParquetSource("reps", {"path": "nope/reps.parquet"}, tmp_path).fields()
+    assert str(caught.value) == (
+        f"source 'reps': cannot find nope/reps.parquet (looked for {tmp_path.resolve()}"
+        "/nope/reps.parquet)"
+    )

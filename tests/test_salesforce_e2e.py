@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from kpitest import comparable
+from kpitest import comparable, from_variable
 from salesforce_server import deal, quick_policy, serving
 
 from kpiengine.cli.commands import cli
@@ -257,3 +257,14 @@ def test_the_shipped_example_validates_without_its_credentials(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     result = invoke("validate", ROOT / "rulesets" / "examples" / "salesforce.yaml")
     assert result.exit_code == 0, result.output
+
+
+def test_the_instance_address_may_come_from_an_environment_variable(org, tmp_path, monkeypatch):
+    plan = from_variable(write_plan(tmp_path / "sf", org), org.url, "SF_TEST_INSTANCE_URL")
+    assert invoke("validate", plan).exit_code == 0  # checked when the plan runs
+    monkeypatch.setenv("SF_TEST_INSTANCE_URL", org.url)
+    from_sf = invoke("run", "--ruleset", plan, "-o", "json:-")
+    from_csv = invoke("run", "--ruleset", write_csv_plan(tmp_path / "csv"), "-o", "json:-")
+    assert from_sf.exit_code == 0, from_sf.output
+    assert results_without_ruleset(from_sf.stdout) == results_without_ruleset(from_csv.stdout)
+    assert org.queries

@@ -337,6 +337,59 @@ def test_an_invalid_plugin_schema_is_a_plugin_error_naming_the_plugin():
         full_schema({"broken": {"type": "nonsense"}}, {})
 
 
+# -- ${NAME} in options ---------------------------------------------------------------------
+
+CRM_OPTIONS = {
+    "type": "object",
+    "properties": {
+        "base_url": {
+            "type": "string",
+            "pattern": "^https?://[^/]+/?$",
+            "patternErrorMessage": "a web address such as https://crm.example.com",
+        },
+        "module": {"type": "string", "pattern": "^[A-Za-z]+$"},
+        "owner_key": {"enum": ["email", "id"]},
+        "timeout": {"type": "number"},
+    },
+    "additionalProperties": False,
+}
+
+
+def crm_problems(options):
+    text = edited(
+        "plugin: csv\n    options: {path: deals.csv}", f"plugin: crm\n    options: {options}"
+    )
+    return problems(text, schema=full_schema({"crm": CRM_OPTIONS}, {}))
+
+
+@pytest.mark.parametrize(
+    "options",
+    ['{base_url: "${CRM_URL}"}', '{module: "${CRM_MODULE}"}', '{base_url: "https://${CRM_HOST}"}'],
+)
+def test_a_text_option_with_a_form_may_take_its_whole_value_from_a_variable(options):
+    assert crm_problems(options) == []
+
+
+def test_a_variable_inside_longer_text_is_checked_as_written():
+    assert crm_problems('{base_url: "x${CRM_URL}"}') == [
+        "ruleset.yaml:8:25: sources.deals.options.base_url: expected a web address such as "
+        "https://crm.example.com, got text 'x${CRM_URL}'"
+    ]
+    assert crm_problems('{module: "${CRM}s"}') == [
+        "ruleset.yaml:8:23: sources.deals.options.module: expected text of the form ^[A-Za-z]+$, "
+        "got text '${CRM}s'"
+    ]
+
+
+def test_choices_and_numbers_are_not_taken_from_a_variable():
+    assert crm_problems('{owner_key: "${KEY}", timeout: "${TIMEOUT}"}') == [
+        "ruleset.yaml:8:26: sources.deals.options.owner_key: must be one of: email, id "
+        "(got text '${KEY}')",
+        "ruleset.yaml:8:45: sources.deals.options.timeout: expected a number, got text "
+        "'${TIMEOUT}'",
+    ]
+
+
 # -- suggestions ----------------------------------------------------------------------------
 
 

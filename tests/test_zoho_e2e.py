@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
-from kpitest import comparable
+from kpitest import comparable, from_variable
 from zoho_server import USERS, ZohoMock, deal, quick_policy, serving
 
 from kpiengine.cli.commands import cli
@@ -295,3 +295,15 @@ def test_kpiengine_plugins_lists_the_zoho_source():
     result = invoke("plugins")
     assert result.exit_code == 0, result.output
     assert "source zoho" in result.output
+
+
+def test_the_accounts_address_may_come_from_an_environment_variable(zoho, tmp_path, monkeypatch):
+    (tmp_path / "zoho").mkdir(), (tmp_path / "csv").mkdir()
+    plan = write_plan(tmp_path / "zoho", zoho)
+    plan = from_variable(plan, zoho.accounts_url, "ZOHO_TEST_ACCOUNTS_URL")
+    assert invoke("validate", plan).exit_code == 0  # checked when the plan runs
+    monkeypatch.setenv("ZOHO_TEST_ACCOUNTS_URL", zoho.accounts_url)
+    from_zoho = invoke("run", "--ruleset", plan, "-o", "json:-")
+    from_csv = invoke("run", "--ruleset", write_csv_plan(tmp_path / "csv"), "-o", "json:-")
+    assert from_zoho.exit_code == 0, from_zoho.output
+    assert results_without_ruleset(from_zoho.stdout) == results_without_ruleset(from_csv.stdout)

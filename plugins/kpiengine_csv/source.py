@@ -51,9 +51,8 @@ class CsvSource(Source):
         self.forced: Mapping[str, FieldType] = options.get("types") or {}
 
     def fields(self) -> Mapping[str, FieldType] | None:
-        """The header's columns as text (or their forced types); None if the file is missing."""
-        if not self.file.path.exists():
-            return None
+        """The header's columns as text (or their forced types), from line 1 alone; SourceError
+        when the file is missing or unreadable."""
         return {name: self.forced.get(name, "string") for name in read_header(self.file)}
 
     def fetch(self, request: FetchRequest) -> pa.Table:

@@ -56,16 +56,18 @@ class ParquetSource(Source):
 
             return pq.read_schema(self.path)
         except FileNotFoundError:
-            raise SourceError(f"source '{self.source_id}': cannot find {self.path}") from None
+            raise SourceError(
+                f"source '{self.source_id}': cannot find {self.options['path']} "
+                f"(looked for {self.path.resolve()})"
+            ) from None
         except (OSError, pa.ArrowException) as exc:
             raise SourceError(
                 f"source '{self.source_id}': {self.path} is not a readable Parquet file ({exc})"
             ) from exc
 
     def fields(self) -> Mapping[str, FieldType] | None:
-        """The file's columns, from its footer (no rows are read)."""
-        if not self.path.exists():
-            return None
+        """The file's columns, from its footer (no rows are read); SourceError when the file is
+        missing or not Parquet."""
         return {f.name: field_type(f.type) for f in self._schema()}
 
     def fetch(self, request: FetchRequest) -> pa.Table:

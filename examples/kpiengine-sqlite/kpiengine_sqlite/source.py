@@ -36,9 +36,8 @@ class SqliteSource(Source):
         self.date_column = checked_name(date_column, "column", source_id) if date_column else None
 
     def fields(self) -> Mapping[str, FieldType] | None:
-        """The table's columns, typed from their declared SQLite types; None if no file yet."""
-        if not self.path.is_file():
-            return None
+        """The table's columns, typed from their declared SQLite types; SourceError if the file
+        or the table is missing."""
         with self._connect() as con:
             return {name: declared_type(kind) for name, kind in self._table_columns(con).items()}
 

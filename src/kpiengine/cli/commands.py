@@ -177,10 +177,14 @@ def run(
 def validate(files: tuple[Path, ...]) -> None:
     """Check rulesets and report every problem as file:line:col: path: message.
 
+    Local files (csv, parquet) are checked too: each must be there, readable, with every column
+    the plan reads. Network sources are not fetched.
+
     \b
     Example:
         kpiengine validate rulesets/*.yaml
     """
+    from kpiengine.data.local_check import local_file_problems
     from kpiengine.data.target_rows import check_local_targets
 
     reg = _plugins()
@@ -189,6 +193,12 @@ def validate(files: tuple[Path, ...]) -> None:
         try:
             loaded = load_ruleset(file, reg)
             _warn(loaded.warnings)
+            unfit = local_file_problems(loaded.ruleset, reg)
+            for sentence in unfit:
+                click.echo(f"{file}: {sentence}", err=True)
+            if unfit:
+                failed = True
+                continue
             check_local_targets(loaded.ruleset, reg)
             click.echo(f"{file}: ok")
         except ConfigError as exc:

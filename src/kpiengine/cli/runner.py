@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ from kpiengine.errors import KpiEngineError
 from kpiengine.evaluate.engine import evaluate
 from kpiengine.output import Output, Written
 from kpiengine.phases import phase
-from kpiengine.plan.envvars import resolve
+from kpiengine.plan.resolved_options import resolved_options
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.plugins import Registry
 from kpiengine.results.model import Results
@@ -70,9 +70,16 @@ def make_outputs(
     if not ruleset.outputs:
         return [output_from_request(OutputRequest("console", None), reg)]
     return [
-        reg.output(spec.plugin)(resolve(spec.options, f"outputs[{i}].options"), ruleset.base_dir)
+        _ruleset_output(reg.output(spec.plugin), spec.options, i, ruleset.base_dir)
         for i, spec in enumerate(ruleset.outputs)
     ]
+
+
+def _ruleset_output(
+    cls: type[Output], options: Mapping[str, Any], index: int, base_dir: Path
+) -> Output:
+    """An output of the ruleset's, given its options with their `${NAME}`s resolved and checked."""
+    return cls(resolved_options(options, cls.options_schema, f"outputs[{index}].options"), base_dir)
 
 
 def run_and_write(

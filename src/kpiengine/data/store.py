@@ -17,8 +17,8 @@ from kpiengine.data.refresh import updater, watermark_now, with_id
 from kpiengine.errors import SourceError
 from kpiengine.names import RECORD, SOURCE_ROW
 from kpiengine.numeric import SOURCE_SQL
-from kpiengine.plan.envvars import resolve
 from kpiengine.plan.fieldtypes import record_dates
+from kpiengine.plan.resolved_options import resolved_options
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
 from kpiengine.plugins import Registry
 from kpiengine.source import FetchRequest, FieldType, Source
@@ -62,8 +62,10 @@ class Store:
 
 
 def make_source(spec: SourceSpec, ruleset: Ruleset, registry: Registry) -> Source:
-    options = resolve(spec.options, f"sources.{spec.id}.options")
-    return registry.source(spec.plugin)(spec.id, options, ruleset.base_dir)
+    """The source's plugin, given its options with their `${NAME}`s resolved and checked."""
+    cls = registry.source(spec.plugin)
+    options = resolved_options(spec.options, cls.options_schema, f"sources.{spec.id}.options")
+    return cls(spec.id, options, ruleset.base_dir)
 
 
 def _as_table(data: pa.Table | Iterable[pa.RecordBatch], spec: SourceSpec) -> pa.Table:

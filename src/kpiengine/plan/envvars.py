@@ -9,7 +9,10 @@ from typing import Any
 
 from kpiengine.errors import KpiEngineError
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_VAR = re.compile(rf"\$\{{({_NAME})\}}")
+WHOLE_VARIABLE = rf"^\$\{{{_NAME}\}}$"
+"""A text that is one `${NAME}` and nothing else, as a regular expression (Python and ECMA)."""
 
 
 class UnsetVariableError(KpiEngineError):
@@ -49,3 +52,15 @@ def has_variables(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_variables(v) for v in value)
     return False
+
+
+def whole_variable(value: Any) -> str | None:
+    """NAME when `value` is `${NAME}` and nothing else; None otherwise."""
+    if isinstance(value, str) and re.fullmatch(WHOLE_VARIABLE, value):
+        return value[2:-1]
+    return None
+
+
+def variables_in(text: str) -> list[str]:
+    """The names of the `${NAME}`s in `text`, each once, in order."""
+    return list(dict.fromkeys(_VAR.findall(text)))

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from kpiengine.errors import PluginError
+from kpiengine.plan.envvars import WHOLE_VARIABLE
 from kpiengine.plan.problems import Path, Problem
 from kpiengine.plan.yamlload import Document
 from kpiengine.suggest import closest, did_you_mean
@@ -74,7 +75,7 @@ def _when_plugin(name: str, options: Mapping[str, Any], kind: str) -> dict[str, 
         raise PluginError(
             f"{kind} plugin '{name}' has an invalid options schema: {exc.message}"
         ) from exc
-    embedded = copy.deepcopy(dict(options))
+    embedded = variables_allowed(copy.deepcopy(dict(options)))
     # Its own `$id` makes a plugin schema's "#/$defs/…" references resolve inside that schema.
     embedded.setdefault("$id", f"urn:kpiengine:{kind}:{name}:options")
     embedded.setdefault("title", f"{name} options")
@@ -83,6 +84,30 @@ def _when_plugin(name: str, options: Mapping[str, Any], kind: str) -> dict[str, 
         then["required"] = ["options"]
     when = {"properties": {"plugin": {"const": name}}, "required": ["plugin"]}
     return {"if": when, "then": then}
+
+
+_DATA_KEYS: Final = frozenset({"const", "enum", "default", "examples", "propertyNames"})
+"""Keys of a schema whose contents are not schemas of option values (or, for propertyNames,
+constrain keys, which `${NAME}` never fills)."""
+
+
+def variables_allowed(schema: Any) -> Any:
+    """`schema` where each `pattern` also accepts a whole `${NAME}`.
+
+    A variable's value is known only when the plan runs: the form its option must have is checked
+    then, against the plugin's own schema (`plan.resolved_options`). Text that only contains a
+    `${NAME}` is checked as written here, and again once resolved.
+    """
+    if isinstance(schema, list):
+        return [variables_allowed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    found = {k: v if k in _DATA_KEYS else variables_allowed(v) for k, v in schema.items()}
+    pattern = found.get("pattern")
+    if isinstance(pattern, str):
+        found["pattern"] = f"(?:{pattern})|{WHOLE_VARIABLE}"
+        found.setdefault("patternErrorMessage", f"text of the form {pattern}")
+    return found
 
 
 def check_schema(doc: Document, schema: Mapping[str, Any]) -> list[Problem]:
