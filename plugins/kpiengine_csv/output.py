@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any, ClassVar
 
 from kpiengine import Output, OutputError, Results, Written
+from kpiengine_csv.checks import checks_csv
 
 OUTPUT_OPTIONS: dict[str, Any] = {
     "type": "object",
@@ -27,6 +28,15 @@ OUTPUT_OPTIONS: dict[str, Any] = {
             "default": ",",
             "title": "delimiter",
             "description": "The character between values.",
+        },
+        "checks": {
+            "type": "string",
+            "minLength": 1,
+            "title": "checks file",
+            "description": "Also write the data checks' findings (code, severity, source, "
+            "message, counts, examples) as a CSV at this path, in the same encoding and with the "
+            "same delimiter — a CSV of results has no room for them. A relative path is from the "
+            "ruleset's folder (from the current folder with -o).",
         },
         "encoding": {
             "enum": ["utf-8-sig", "utf-8", "gbk", "gb18030"],
@@ -62,20 +72,29 @@ class CsvOutput(Output):
     options_schema: ClassVar[dict[str, Any]] = OUTPUT_OPTIONS
 
     def write(self, results: Results) -> Written:
-        """Write the results; the previous file stays whole if anything fails."""
-        chunks = results.table.csv_chunks(self.options.get("delimiter", ","))
-        encoding = self.options.get("encoding", default_encoding(self.options["path"]))
+        """Write the results (and the checks, if asked); a previous file stays whole if
+        anything fails."""
+        delimiter = self.options.get("delimiter", ",")
+        rows = len(results.table)
+        what = f"{rows} row{'' if rows == 1 else 's'}"
+        self._write("path", results.table.csv_chunks(delimiter))
+        if "checks" in self.options:
+            self._write("checks", checks_csv(results.checks, delimiter))
+            count, where = len(results.checks), self.wrote("", "checks").where or "-"
+            what += f"; {count} check{'' if count == 1 else 's'} in {where}"
+        return self.wrote(what)
+
+    def _write(self, option: str, chunks: Iterable[bytes]) -> None:
+        encoding = self.options.get("encoding", default_encoding(self.options[option]))
         try:
-            with self.open_target() as handle:
+            with self.open_target(option) as handle:
                 write_all(handle, encoded(chunks, encoding))
         except UnicodeEncodeError as exc:
             bad = exc.object[exc.start : exc.end]
             raise OutputError(
-                f"cannot write {self.options['path']} as {encoding}: '{bad}' has no {encoding} "
+                f"cannot write {self.options[option]} as {encoding}: '{bad}' has no {encoding} "
                 "form — use encoding: utf-8-sig"
             ) from exc
-        rows = len(results.table)
-        return self.wrote(f"{rows} row{'' if rows == 1 else 's'}")
 
 
 def default_encoding(path: str) -> str:

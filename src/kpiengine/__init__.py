@@ -5,6 +5,7 @@ This module is the public API that plugins (built-in and third-party) import fro
 
 from __future__ import annotations
 
+from kpiengine.checks import Check
 from kpiengine.connectors import (
     JsonApi,
     Progress,
@@ -46,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "PLUGIN_API",
     "Changes",
+    "Check",
     "ConfigError",
     "ExpressionError",
     "FetchRequest",

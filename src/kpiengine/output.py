@@ -46,15 +46,18 @@ class Output:
         file."""
         raise NotImplementedError
 
-    def open_target(self) -> AbstractContextManager[IO[bytes]]:
-        """The file the `target_option` names, open for bytes: `-` is standard output; a device,
-        FIFO or /dev/stdout is written straight through; a regular file (a symlink's target) or
-        new path is replaced when the `with` body finishes, and left as it was if it fails."""
-        return open_target(self._target(), self.base_dir)
+    def open_target(self, option: str | None = None) -> AbstractContextManager[IO[bytes]]:
+        """The file the `target_option` (or another path `option`) names, open for bytes: `-` is
+        standard output; a device, FIFO or /dev/stdout is written straight through; a regular
+        file (a symlink's target) or new path is replaced when the `with` body finishes, and
+        left as it was if it fails."""
+        target = self._target() if option is None else str(self.options[option])
+        return open_target(target, self.base_dir)
 
-    def wrote(self, what: str) -> Written:
-        """What `write` returns for its target: `wrote <target>: <what>`, none for stdout."""
-        target = self._target()
+    def wrote(self, what: str, option: str | None = None) -> Written:
+        """What `write` returns for its target (or another path `option`): `wrote <target>:
+        <what>`, none for stdout."""
+        target = self._target() if option is None else str(self.options[option])
         where = None if to_standard_stream(target, self.base_dir) else shown(target, self.base_dir)
         return Written(where, what)
 

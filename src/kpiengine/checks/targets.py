@@ -64,7 +64,7 @@ def _plan_periods(scope: Scope, source: str) -> list[str]:
     return known
 
 
-def _duplicates(scope: Scope, source: str) -> Check | None:
+def duplicate_targets(scope: Scope, source: str) -> Check | None:
     """Two rows for the same subject, indicator and period: the plan would pick one silently."""
     record = ident(RECORD)
     sql = (
@@ -114,7 +114,7 @@ def target_row_checks(scope: Scope) -> list[Check]:
             "target-unknown-period",
             f"write one of the {periods}",
         ),
-        _duplicates(scope, source),
+        duplicate_targets(scope, source),
     ]
     return [check for check in found if check is not None]
 

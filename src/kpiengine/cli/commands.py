@@ -15,7 +15,7 @@ import click
 from kpiengine.checks import Check, Severity
 from kpiengine.cli.runner import OutputRequest, parse_output, run_and_write
 from kpiengine.data.cache import CachePolicy, caching
-from kpiengine.errors import ConfigError, KpiEngineError, SourceError
+from kpiengine.errors import ConfigError, KpiEngineError
 from kpiengine.plan.load import load_ruleset, schema_for
 from kpiengine.plugins import Registry, add_commands, registry
 
@@ -173,43 +173,69 @@ def run(
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
+@click.option(
+    "--data",
+    is_flag=True,
+    help="Also fetch every source (through the cache, as a run does) and run the data checks, "
+    "without evaluating the plan.",
+)
+@click.option("--strict", is_flag=True, help="With --data: a warning of the data checks fails too.")
+@cache_options
 @reports_errors
-def validate(files: tuple[Path, ...]) -> None:
+def validate(
+    files: tuple[Path, ...], data: bool, strict: bool, refresh: bool, no_cache: bool
+) -> None:
     """Check rulesets and report every problem as file:line:col: path: message.
 
     Local files (csv, parquet) are checked too: each must be there, readable, with every column
-    the plan reads. Network sources are not fetched.
+    the plan reads. Network sources are not fetched, unless --data asks to: then every source is
+    read and the data checks run (unknown owners, text no record has, target rows the plan
+    cannot place, …), so a new month's export can be checked before the run.
 
     \b
     Example:
         kpiengine validate rulesets/*.yaml
+        kpiengine validate --data rulesets/2025.yaml
     """
-    from kpiengine.data.local_check import local_file_problems
-    from kpiengine.data.target_rows import check_local_targets
-
     reg = _plugins()
-    failed = False
-    for file in files:
-        try:
-            loaded = load_ruleset(file, reg)
-            _warn(loaded.warnings)
-            unfit = local_file_problems(loaded.ruleset, reg)
-            for sentence in unfit:
-                click.echo(f"{file}: {sentence}", err=True)
-            if unfit:
-                failed = True
-                continue
-            check_local_targets(loaded.ruleset, reg)
-            click.echo(f"{file}: ok")
-        except ConfigError as exc:
-            failed = True
-            for problem in exc.problems:
-                click.echo(problem.format(), err=True)
-        except SourceError as exc:
-            failed = True
-            click.echo(f"{file}: {exc}", err=True)
-    if failed:
+    with caching(_policy(refresh, no_cache)):
+        results = [_validate_one(file, reg, data, strict) for file in files]
+    if not all(results):
         raise SystemExit(1)
+
+
+def _validate_one(file: Path, reg: Registry, data: bool, strict: bool) -> bool:
+    """Report one ruleset's problems (and, with `data`, its data checks); whether it passed."""
+    from kpiengine.checks import failing
+    from kpiengine.checks.local import local_target_checks
+    from kpiengine.checks.sources import check_sources
+    from kpiengine.data.local_check import local_file_problems
+
+    try:
+        loaded = load_ruleset(file, reg)
+        _warn(loaded.warnings)
+        unfit = local_file_problems(loaded.ruleset, reg)
+        for sentence in unfit:
+            click.echo(f"{file}: {sentence}", err=True)
+        if unfit:
+            return False
+        checks = check_sources(loaded.ruleset, reg) if data else ()
+        checks = checks or tuple(local_target_checks(loaded.ruleset, reg))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        return False
+    except KpiEngineError as exc:
+        click.echo(f"{file}: {exc}", err=True)
+        return False
+    show_checks(checks)
+    stopping = failing(checks, strict)
+    if stopping:
+        why = " (--strict fails on warnings too)" if strict else ""
+        click.echo(f"{file}: the data failed {len(stopping)} of the checks{why}", err=True)
+        return False
+    click.echo(f"{file}: ok")
+    return True
 
 
 @cli.command()
