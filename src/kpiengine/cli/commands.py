@@ -277,8 +277,9 @@ def explain(
         run_ = evaluate(loaded.ruleset, reg, periods, trace=True)
     if fmt == "json":
         click.echo(explain_json(run_, subject))
-        return
-    click.echo("\n".join(explain_lines(run_, subject)).rstrip())
+    else:
+        click.echo("\n".join(explain_lines(run_, subject)).rstrip())
+    show_checks(run_.checks)
 
 
 @cli.command()
