@@ -41,6 +41,33 @@ QUOTIENT_LIMIT = Decimal("8.5e13")
 actual, base × Σ rate × slice) below this: then 2 × dividend × 10^24 fits a HUGEINT."""
 
 
+RULESET_LIMIT = Decimal(10) ** 14
+"""Every number a ruleset writes (a weight, a target, a rate, a tier's `from`, an amount, a grade's
+min…) stays below this in magnitude: then it is an exact operand of any quotient, and a constant
+× a value the plan computes fits the engine's decimals. Larger ones are refused at load."""
+
+RULESET_PLACES = EXACT_PLACES
+"""Decimal places a ruleset's number may have: more would be rounded where it meets the plan."""
+
+WEIGHT_PLACES = SOURCE_PLACES
+"""Decimal places of an indicator's weight (it is reported at these places)."""
+
+SPLIT_WEIGHT_LIMIT = Decimal(10) ** 6
+"""`targets.weights` stay below this, with at most WEIGHT_PLACES places: each period's share
+is then an exact fraction whose numerator and denominator fit 64-bit integers."""
+
+
+def number_literal(value: Decimal | int) -> str:
+    """A constant as an SQL number literal DuckDB reads exactly: plain digits and a point, never
+    an exponent, and never `NaN` or `Infinity`, which DuckDB would read as column names (loading
+    refuses them, so meeting one here is a bug)."""
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{number} cannot be written into SQL as a number")
+    text = format(number, "f")
+    return f"({text})" if text.startswith("-") else text
+
+
 def decimal_type(places: int) -> str:
     """The engine's exact decimal type at `places`."""
     return f"DECIMAL(38, {places})"
@@ -61,13 +88,13 @@ def at_places(value: str, places: int) -> str:
 def exact_constant(value: Decimal) -> str:
     """A constant as the engine's exact decimal: where it meets computed values in LEAST, CASE
     or GREATEST, DuckDB keeps their places (beside a DECIMAL(38, 0) it would drop them)."""
-    return at_places(str(value), EXACT_PLACES)
+    return at_places(number_literal(value), EXACT_PLACES)
 
 
 def own_scale(value: Decimal) -> str:
     """A constant at its own places, for products only: `30` times a 12-place value stays at
     12 places, so nothing needs rescaling."""
-    return at_places(str(value), places_of(value))
+    return at_places(number_literal(value), places_of(value))
 
 
 def places_of(value: Decimal) -> int:
@@ -123,10 +150,8 @@ def quotient_estimate(factor: Decimal, left: str, right: str, places: int = EXAC
     """factor × left / right × 10^places in DOUBLE: the quotient's units, estimated. A stage
     may compute it as a column of its own and hand the column to `exact_product_quotient`,
     which then reads it instead of spelling it out (a smaller plan that DuckDB binds faster)."""
-    return (
-        f"(CAST({factor} AS DOUBLE) * CAST({left} AS DOUBLE) / CAST({right} AS DOUBLE) "
-        f"* 1e{places})"
-    )
+    factor_sql = f"CAST({number_literal(factor)} AS DOUBLE)"
+    return f"({factor_sql} * CAST({left} AS DOUBLE) / CAST({right} AS DOUBLE) * 1e{places})"
 
 
 def exact_product_quotient(

@@ -43,5 +43,15 @@ def load_subjects(store: Store, config: Subjects) -> list[Subject]:
             g: str(v) if v is not None else ""
             for g, v in zip(config.groups, row[2:-1], strict=True)
         }
-        subjects[sid] = Subject(sid, str(row[1] or sid), groups, row[-1])
+        subjects[sid] = Subject(sid, str(row[1] or sid), groups, _start(config, sid, row[-1]))
     return sorted(subjects.values(), key=lambda s: s.id)
+
+
+def _start(config: Subjects, sid: str, value: object) -> date | None:
+    """The start date; DuckDB hands a date Python cannot hold (year 0, or past 9999) as text."""
+    if value is None or isinstance(value, date):
+        return value
+    raise SourceError(
+        f"subjects source '{config.source}': the {config.start} of '{sid}' is {value}, "
+        "outside the dates kpiengine handles (years 1 to 9999)"
+    )

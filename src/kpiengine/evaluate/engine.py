@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
-
 from kpiengine.checks import Check, ChecksFailed, failing, ordered
 from kpiengine.checks.run import data_checks, result_checks
 from kpiengine.data.store import Store, open_store
 from kpiengine.data.subjects import Subject, load_subjects
 from kpiengine.errors import KpiEngineError
+from kpiengine.evaluate.checked import NUMERIC_FAILURES, diagnosed
 from kpiengine.evaluate.plan import Evaluation, evaluate_columnar
 from kpiengine.phases import phase
 from kpiengine.plan.fieldtypes import required_fields
@@ -77,10 +76,12 @@ def _columnar(
 ) -> Evaluation:
     try:
         return evaluate_columnar(ruleset, store, subjects, periods, all_periods, trace=trace)
-    except duckdb.ConversionException as exc:  # a record's value, not the engine: say which
-        detail = str(exc).splitlines()[0].removeprefix("Conversion Error: ")
-        raise KpiEngineError(
-            f"a value in the data does not fit how the ruleset uses it: {detail}"
+    except NUMERIC_FAILURES as exc:  # find the rule and the subject it failed for
+        raise diagnosed(
+            exc,
+            lambda: evaluate_columnar(
+                ruleset, store, subjects, periods, all_periods, trace=trace, checked=True
+            ),
         ) from exc
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from kpiengine.evaluate.checked import guarded, person
 from kpiengine.names import GRADE, TOTAL
 from kpiengine.numeric import EXACT_SQL
 from kpiengine.sql import ident
@@ -42,6 +43,11 @@ class Frame:
     pending: str | None = None
     """The stages added since the last view, as one query of nested selects: DuckDB binds a
     view with every view below it, so a view a stage would bind the plan once per stage."""
+    checked: bool = False
+    """Whether each column a rule computes is guarded, to name the rule and the row a value
+    fails for (`evaluate.checked`): only when a run has failed."""
+    who: str = field(default_factory=person)
+    """SQL naming a row in messages (`subject 'R001' in 2025-Q1`)."""
 
     @property
     def table(self) -> str:
@@ -73,18 +79,28 @@ class Frame:
         self.con.register(f"{self.prefix}_{self.stage}", chunked)
         self.computed = True
 
-    def add(self, columns: Mapping[str, str], joins: str = "") -> None:
+    def add(
+        self, columns: Mapping[str, str], joins: str = "", rules: Mapping[str, str] | None = None
+    ) -> None:
         """A new stage with these columns (name → SQL over the previous stage, aliased `t`).
 
         Stages are a query: nothing is bound until something reads `table`, nothing is copied
         until `materialize`, which the run calls where a table is read more than once.
+        `rules` names the rule that computes a column (`indicators[0].score`): checked, a row
+        whose value cannot be computed stops the run with that rule and the row named.
         """
         if not columns:
             return
+        if self.checked and rules:
+            columns = {name: self.guard(sql, rules.get(name)) for name, sql in columns.items()}
         select = ", ".join(f"{sql} AS {ident(name)}" for name, sql in columns.items())
         previous = self._name if self.pending is None else f"({self.pending})"
         self.pending = f"SELECT t.*, {select} FROM {previous} AS t {joins}"
         self.computed = False
+
+    def guard(self, sql: str, rule: str | None) -> str:
+        """`sql`, guarded when the frame is checked and a rule computes it."""
+        return guarded(sql, rule, self.who) if self.checked and rule else sql
 
     def materialize(self) -> None:
         """Compute the stages so far once, into a table the next stages read."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from kpiengine.data.store import Store
 from kpiengine.evaluate.aggregations import all_aggregations
+from kpiengine.evaluate.checked import group as group_row
 from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.measures import add_measures, join_aggregations
 from kpiengine.evaluate.scores import score_frame
@@ -73,7 +74,7 @@ def group_frame(
     periods: Sequence[Period],
 ) -> Frame:
     """One row per group value and period, scored like a person."""
-    frame = Frame(people.con, group_prefix(number))
+    frame = Frame(people.con, group_prefix(number), checked=people.checked, who=group_row())
     frame.start(group_spine_sql(people.table, group), [group])
     aggs = all_aggregations(ruleset)
     join_aggregations(frame, store, ruleset, aggs, periods, VALUE, group, people.prefix)

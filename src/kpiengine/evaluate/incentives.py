@@ -63,13 +63,12 @@ def by_grade_sql(amounts: dict[str, Decimal] | None) -> str:
     return f"(CASE {ident(GRADE)} {cases} ELSE 0 END)" if cases else "0"
 
 
-def rank_sql(inc: Incentive) -> str:
+def rank_sql(inc: Incentive, value: str) -> str:
     """The rank by the honor's value within its period (and group), best first."""
     assert inc.honor is not None
     partition = ident(PERIOD)
     if inc.honor.within:
         partition += f", {ident(group_column(inc.honor.within))}"
-    value = f"({expression_sql(inc.honor.rank_by)})"
     return f"RANK() OVER (PARTITION BY {partition} ORDER BY {value} DESC NULLS LAST)"
 
 
@@ -82,15 +81,22 @@ def add_honored(frame: Frame, honors: Sequence[Incentive]) -> None:
         return
     frame.materialize()
     table = ident(f"{frame.prefix}_honors")
-    columns = []
+    groups = sorted({inc.honor.within for inc in honors if inc.honor and inc.honor.within})
+    keys = [ident(c) for c in (SUBJECT, PERIOD, *(group_column(g) for g in groups))]
+    values, columns = [], []
     for number, inc in enumerate(honors):
         assert inc.honor is not None
-        value = f"({expression_sql(inc.honor.rank_by)})"
-        won = f"COALESCE({value} > 0, FALSE) AND {rank_sql(inc)} <= {inc.honor.top}"
+        value = frame.guard(f"({expression_sql(inc.honor.rank_by)})", inc.honor.rank_by.rule)
+        values.append(f"{value} AS v{number}")
+        won = f"COALESCE(v{number} > 0, FALSE) AND {rank_sql(inc, f'v{number}')} <= {inc.honor.top}"
         columns.append(f"{won} AS h{number}")
+    # the values first, in a query of their own: a checked value may raise, and a window may
+    # not order by anything that can
     frame.con.execute(
         f"CREATE OR REPLACE TABLE {table} AS "
-        f"SELECT {ident(SUBJECT)}, {ident(PERIOD)}, {', '.join(columns)} FROM {frame.table}"
+        f"SELECT {ident(SUBJECT)}, {ident(PERIOD)}, {', '.join(columns)} FROM "
+        f"(SELECT {', '.join(f't.{k}' for k in keys)}, {', '.join(values)} "
+        f"FROM {frame.table} AS t)"
     )
     frame.add(
         {honored_column(inc.id): f"hn.h{number}" for number, inc in enumerate(honors)},
@@ -164,4 +170,5 @@ def add_incentives(frame: Frame, incentives: Sequence[Incentive], places: int) -
     honors = [i for i in incentives if i.honor is not None]
     add_honored(frame, honors)
     lines = {line_column(i.id): line_sql(i, places) for i in incentives}
-    frame.add(lines | {shown_column(i.id): shown_sql(i) for i in honors})
+    rules = {line_column(i.id): i.rule or i.id for i in incentives}
+    frame.add(lines | {shown_column(i.id): shown_sql(i) for i in honors}, rules=rules)

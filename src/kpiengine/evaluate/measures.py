@@ -120,8 +120,9 @@ def value_sql(agg: Aggregation) -> str:
 
 def add_measures(frame: Frame, ruleset: Ruleset) -> None:
     """Metrics by id, and each aggregated indicator's `<id>.actual`."""
-    columns = {mid: value_sql(m.aggregation) for mid, m in ruleset.metrics.items()}
+    aggs = {mid: m.aggregation for mid, m in ruleset.metrics.items()}
     for ind in ruleset.indicators:
         if isinstance(ind.actual, Aggregation):
-            columns[f"{ind.id}.actual"] = value_sql(ind.actual)
-    frame.add(columns)
+            aggs[f"{ind.id}.actual"] = ind.actual
+    columns = {name: value_sql(agg) for name, agg in aggs.items()}
+    frame.add(columns, rules={name: agg.rule for name, agg in aggs.items()})

@@ -11,6 +11,7 @@ from kpiengine.evaluate.aggregations import all_aggregations, register_members
 from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.groups import group_frame, join_group_names
 from kpiengine.evaluate.incentives import add_incentives
+from kpiengine.evaluate.kinds import check_kinds
 from kpiengine.evaluate.measures import add_measures, join_aggregations
 from kpiengine.evaluate.publish import result_table
 from kpiengine.evaluate.scores import add_ranks, expression_sql, score_frame
@@ -29,7 +30,8 @@ def add_feedback_flags(frame: Frame, ruleset: Ruleset) -> None:
         {
             feedback_column(n): f"COALESCE({expression_sql(item.when)}, FALSE)"
             for n, item in enumerate(ruleset.feedback)
-        }
+        },
+        rules={feedback_column(n): item.when.rule for n, item in enumerate(ruleset.feedback)},
     )
 
 
@@ -40,10 +42,11 @@ def people_frame(
     periods: Sequence[Period],
     all_periods: Sequence[Period],
     trace: bool = False,
+    checked: bool = False,
 ) -> Frame:
     """Every subject × period scored, ranked, with its groups' results joined in."""
     groups = ruleset.subjects.groups
-    people = Frame(store.con, PEOPLE)
+    people = Frame(store.con, PEOPLE, checked=checked)
     start_spine(people, subjects, periods, groups, ruleset.calendar.frequency)
     join_aggregations(people, store, ruleset, all_aggregations(ruleset), periods)
     add_measures(people, ruleset)
@@ -87,11 +90,15 @@ def evaluate_columnar(
     all_periods: Sequence[Period],
     *,
     trace: bool = False,
+    checked: bool = False,
 ) -> Evaluation:
     """Each subject's and each group's results for the periods, computed as columns; traced, the
-    frames also hold the working `explain` reads (target choices, incentive steps, bands)."""
-    people = people_frame(ruleset, store, subjects, periods, all_periods, trace)
+    frames also hold the working `explain` reads (target choices, incentive steps, bands).
+    Checked, a value that cannot be computed stops the run naming its rule and row
+    (`evaluate.checked`)."""
+    people = people_frame(ruleset, store, subjects, periods, all_periods, trace, checked)
     groups = group_frames(people, ruleset, store, subjects, periods)
+    check_kinds(people, ruleset)
     places = minor_units(ruleset.currency)
     add_incentives(people, ruleset.incentives, places)
     add_feedback_flags(people, ruleset)

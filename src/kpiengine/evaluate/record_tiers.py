@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
 
 from kpiengine.evaluate.marginal import flat_rate_sql, marginal_sql
+from kpiengine.numeric import number_literal
 from kpiengine.plan.ruleset import Aggregation, Incentive
 from kpiengine.sql import ident
-
-
-def decimal_sql(value: Decimal) -> str:
-    return f"{value:f}"
 
 
 def record_payout(inc: Incentive) -> Aggregation | None:
@@ -23,7 +19,7 @@ def record_payout(inc: Incentive) -> Aggregation | None:
     if tiers.mode == "marginal":
         payout = marginal_sql(on, base, tiers.rates)
     else:
-        payout = f"{flat_rate_sql(on, tiers.rates, decimal_sql)} * {base}"
+        payout = f"{flat_rate_sql(on, tiers.rates, number_literal)} * {base}"
     return dataclasses.replace(
         tiers.records, func="sum", value_sql=payout, rule=f"incentives.{inc.id}"
     )

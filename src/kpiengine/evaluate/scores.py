@@ -29,6 +29,7 @@ from kpiengine.numeric import (
     exact_product_quotient,
     quotient_estimate,
 )
+from kpiengine.numeric import number_literal as number
 from kpiengine.plan.ruleset import Grade, Indicator, Ruleset
 from kpiengine.sql import ident, literal
 
@@ -44,6 +45,11 @@ def field(ind: Indicator, name: str) -> str:
     return ident(f"{ind.id}.{name}")
 
 
+def rule(ind: Indicator, part: str) -> str:
+    """The rule a column of the indicator comes from, for messages: `indicators[0].score`."""
+    return f"{ind.rule or ind.id}.{part}"
+
+
 def expression_sql(expr: Expression, names: Callable[[str], str] = column) -> str:
     """An expression over the frame's columns; quotients come back as exact decimals."""
     return expr.to_sql(names, exact_divide)
@@ -53,12 +59,13 @@ def add_derived_actuals(frame: Frame, ruleset: Ruleset) -> None:
     """Indicators computed from others, in dependency order: a stage each."""
     for ind in ruleset.evaluation_order:
         if isinstance(ind.actual, Expression):
-            frame.add({f"{ind.id}.actual": expression_sql(ind.actual)})
+            column = f"{ind.id}.actual"
+            frame.add({column: expression_sql(ind.actual)}, rules={column: ind.actual.rule})
 
 
 def _level(ind: Indicator, value: str) -> str:
     assert ind.levels is not None
-    cases = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in ind.levels.items())
+    cases = " ".join(f"WHEN {literal(k)} THEN {number(v)}" for k, v in ind.levels.items())
     return f"(CASE CAST({value} AS VARCHAR) {cases} END)"
 
 
@@ -77,18 +84,21 @@ Quotient = tuple[Decimal, str, str]
 
 
 def add_quotients(
-    frame: Frame, quotients: Mapping[str, Quotient], beside: Mapping[str, str] | None = None
+    frame: Frame,
+    quotients: Mapping[str, Quotient],
+    rules: Mapping[str, str],
+    beside: Mapping[str, str] | None = None,
 ) -> None:
     """Exact quotients as columns (with the `beside` columns), each reading its DOUBLE estimate
     from a column of the stage before: the plan's SQL then spells each estimate once, and DuckDB
-    binds it faster."""
+    binds it faster. `rules` names the rule each quotient belongs to."""
     estimates = {name: estimate_column(name) for name in quotients}
     frame.add({estimates[n]: quotient_estimate(*q) for n, q in quotients.items()})
     columns = {
         name: exact_product_quotient(*q, estimate=ident(estimates[name]))
         for name, q in quotients.items()
     }
-    frame.add(columns | dict(beside or {}))
+    frame.add(columns | dict(beside or {}), rules=rules)
 
 
 def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
@@ -96,7 +106,8 @@ def add_attainment(frame: Frame, ruleset: Ruleset) -> None:
     add_quotients(
         frame,
         {f"{i.id}.attainment": (Decimal(1), *_operands(i)) for i in inds},
-        {f"{i.id}.weight": f"CAST({i.weight} AS {SOURCE_SQL})" for i in inds},
+        {f"{i.id}.attainment": rule(i, "attainment") for i in inds},
+        {f"{i.id}.weight": f"CAST({number(i.weight)} AS {SOURCE_SQL})" for i in inds},
     )
 
 
@@ -105,7 +116,11 @@ def add_weighted(frame: Frame, inds: Sequence[Indicator]) -> None:
     to its last place, where weight × a rounded attainment would carry the rounding × weight.
     A column of its own: nested in the CASE that caps it, the quotient would cost DuckDB four
     times as much."""
-    add_quotients(frame, {weighted_column(i.id): (i.weight, *_operands(i)) for i in inds})
+    add_quotients(
+        frame,
+        {weighted_column(i.id): (i.weight, *_operands(i)) for i in inds},
+        {weighted_column(i.id): rule(i, "score") for i in inds},
+    )
 
 
 def score_sql(ind: Indicator) -> str:
@@ -124,17 +139,21 @@ def score_sql(ind: Indicator) -> str:
 
 
 def add_scores(frame: Frame, ruleset: Ruleset) -> None:
-    add_weighted(frame, [i for i in ruleset.indicators if i.score is None])
-    raw = {raw_score_column(i.id): score_sql(i) for i in ruleset.indicators}
-    frame.add(raw)
+    """Each score as an exact decimal: no data or no score counts 0; a score too large for the
+    engine's decimals stops the run (never 0)."""
+    inds = ruleset.indicators
+    add_weighted(frame, [i for i in inds if i.score is None])
+    rules = {raw_score_column(i.id): rule(i, "score") for i in inds}
+    frame.add({raw_score_column(i.id): score_sql(i) for i in inds}, rules=rules)
     frame.add(
         {
             f"{i.id}.score": (
                 f"CASE WHEN {field(i, 'actual')} IS NULL THEN 0 "
-                f"ELSE COALESCE(TRY_CAST({ident(raw_score_column(i.id))} AS {EXACT_SQL}), 0) END"
+                f"ELSE COALESCE(CAST({ident(raw_score_column(i.id))} AS {EXACT_SQL}), 0) END"
             )
-            for i in ruleset.indicators
-        }
+            for i in inds
+        },
+        rules={f"{i.id}.score": rule(i, "score") for i in inds},
     )
 
 
@@ -143,7 +162,7 @@ def grade_sql(grades: Sequence[Grade], value: Callable[[Grade], str | None]) -> 
     if not grades:
         return "NULL"
     cases = " ".join(
-        f"WHEN {COMPARED} >= {g.min} THEN {literal(text) if (text := value(g)) else 'NULL'}"
+        f"WHEN {COMPARED} >= {number(g.min)} THEN {literal(text) if (text := value(g)) else 'NULL'}"
         for g in grades
     )
     return f"(CASE {cases} END)"
@@ -151,7 +170,7 @@ def grade_sql(grades: Sequence[Grade], value: Callable[[Grade], str | None]) -> 
 
 def add_total_and_grade(frame: Frame, ruleset: Ruleset) -> None:
     scores = " + ".join(field(i, "score") for i in ruleset.indicators) or "0"
-    frame.add({TOTAL: f"ROUND({scores}, {TOTAL_PLACES})"})
+    frame.add({TOTAL: f"ROUND({scores}, {TOTAL_PLACES})"}, rules={TOTAL: "total"})
     frame.add(
         {
             GRADE: grade_sql(ruleset.grades, lambda g: g.grade),

@@ -15,6 +15,7 @@ import pyarrow as pa
 from kpiengine.data.store import Store
 from kpiengine.data.subjects import Subject
 from kpiengine.errors import SourceError
+from kpiengine.evaluate.checked import guarded, person
 from kpiengine.evaluate.frame import Frame
 from kpiengine.evaluate.shares import on_board, period_share
 from kpiengine.names import (
@@ -29,7 +30,7 @@ from kpiengine.names import (
     SUBJECT,
     target_how_column,
 )
-from kpiengine.numeric import EXACT_SQL, exact_share
+from kpiengine.numeric import EXACT_SQL, exact_share, number_literal
 from kpiengine.plan.periods import Period, parse_period
 from kpiengine.plan.ruleset import Indicator, Ruleset
 from kpiengine.sql import ident, literal
@@ -142,14 +143,25 @@ def _constant(ind: Indicator) -> str:
         return "NULL"
     if isinstance(ind.target, str):
         return literal(ind.target)
-    return f"CAST({ind.target} AS {NUMBER})"
+    return f"CAST({number_literal(ind.target)} AS {NUMBER})"
 
 
 def target_table_sql(
-    ind: Indicator, spine: str, source: str | None, view: str, prorate: bool, trace: bool = False
+    ind: Indicator,
+    spine: str,
+    source: str | None,
+    view: str,
+    prorate: bool,
+    trace: bool = False,
+    checked: bool = False,
 ) -> str:
     """One indicator's target for every (subject, period) of the spine (traced, with `how`: a
-    sentence saying which rule chose it)."""
+    sentence saying which rule chose it; checked, a target that cannot be computed names the
+    subject)."""
+
+    def guard(sql: str) -> str:
+        return guarded(sql, f"{ind.rule or ind.id}.target", person("sp")) if checked else sql
+
     board_num = "COALESCE(b.num, 1)" if prorate else "1"
     board_den = "COALESCE(b.den, 1)" if prorate else "1"
     board_join = (
@@ -169,7 +181,7 @@ def target_table_sql(
     if source is None:
         how = given if trace else "NULL"
         return (
-            f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {constant} AS value, {how} AS how "
+            f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {guard(constant)} AS value, {how} AS how "
             f"FROM {spine} sp {board_join}"
         )
     rows = (
@@ -219,7 +231,7 @@ def target_table_sql(
         how = how if trace else "NULL"
         return (
             f"WITH r AS ({rows}), best AS ({best}), inner_ AS ({inner}) "
-            f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {chosen} AS value, {how} AS how "
+            f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {guard(chosen)} AS value, {how} AS how "
             f"FROM {spine} sp {joins}"
         )
     chosen = f"COALESCE({_value(ind, 'best.value')}, {constant})"
@@ -232,7 +244,7 @@ def target_table_sql(
     how = how if trace else "NULL"
     return (
         f"WITH r AS ({rows}), best AS ({best}) "
-        f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {chosen} AS value, {how} AS how "
+        f"SELECT sp.{_SUBJECT}, sp.{_PERIOD}, {guard(chosen)} AS value, {how} AS how "
         f"FROM {spine} sp {joins}"
     )
 
@@ -270,7 +282,7 @@ def add_targets(
         if source is not None and not ind.levels:
             _check_numbers(store, source, ind)
         table = ident(f"{frame.prefix}_tgt{number}")
-        sql = target_table_sql(ind, frame.base, source, view, prorate, trace)
+        sql = target_table_sql(ind, frame.base, source, view, prorate, trace, frame.checked)
         frame.con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
         alias = f"g{number}"
         joins.append(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -88,18 +88,29 @@ _REFUSED_NODES: dict[type[ast.AST], str] = {
 }
 
 
-def check(statement: ast.Expr, *, kind: ExpressionKind, table: FunctionTable) -> Kind:
+def check(
+    statement: ast.Expr,
+    *,
+    kind: ExpressionKind,
+    table: FunctionTable,
+    names: Mapping[str, Kind] | None = None,
+) -> Kind:
     """Refuse (raise Refusal) anything outside the allow-list; return the value's kind.
 
-    Call after `parse`: its bounds keep this recursion shallow.
+    `names` gives the kind of the names whose kind is known before any data (`revenue.actual`
+    is a number, `grade` text); any other name is "any". Call after `parse`: its bounds keep
+    this recursion shallow.
     """
-    return _Checker(kind, table).visit(statement.value)
+    return _Checker(kind, table, names or {}).visit(statement.value)
 
 
 class _Checker:
-    def __init__(self, kind: ExpressionKind, table: FunctionTable) -> None:
+    def __init__(
+        self, kind: ExpressionKind, table: FunctionTable, names: Mapping[str, Kind]
+    ) -> None:
         self.kind = kind
         self.table = table
+        self.names = names
 
     def visit(self, node: ast.expr) -> Kind:
         handler = _HANDLERS.get(type(node))
@@ -219,7 +230,7 @@ class _Checker:
     def name(self, node: ast.Name) -> Kind:
         if node.id.startswith("__"):
             raise Refusal(f"'{node.id}': names starting with '__' are not allowed")
-        return "any"
+        return self.names.get(node.id, "any")
 
     def attribute(self, node: ast.Attribute) -> Kind:
         if self.kind == "row":
@@ -240,7 +251,7 @@ class _Checker:
             raise Refusal(
                 f"'{dotted(node)}': after the dot write one of {', '.join(INDICATOR_FIELDS)}" + hint
             )
-        return "any"
+        return self.names.get(dotted(node), "any")
 
     def constant(self, node: ast.Constant) -> Kind:
         value = node.value

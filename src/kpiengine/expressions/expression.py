@@ -69,12 +69,15 @@ def compile_expression(
     kind: ExpressionKind,
     functions: FunctionTable | None = None,
     rule: str = "",
+    names: Mapping[str, Kind] | None = None,
 ) -> Expression:
     """Parse with simpleeval's parser, check against the allow-list and the bounds.
 
     `kind` "row" reads one record's fields by bare name; "result" also allows
     `indicator.field` (actual, target, attainment, weight, score) and plugin functions
-    without an SQL form. Raises ExpressionError naming `rule` (e.g.
+    without an SQL form. `names` gives the kinds of names known before any data
+    ({"revenue.actual": "number", "grade": "text"}): mixing kinds is then refused here
+    (`grade + 1`, `revenue.actual and …`). Raises ExpressionError naming `rule` (e.g.
     "indicators[2].actual.where"), showing the text and saying what is wrong.
     """
     if kind not in ("row", "result"):
@@ -82,7 +85,7 @@ def compile_expression(
     table = DEFAULT_FUNCTIONS if functions is None else functions
     try:
         statement = parse(text)
-        value_kind = check(statement, kind=kind, table=table)
+        value_kind = check(statement, kind=kind, table=table, names=names)
     except Refusal as refusal:
         raise ExpressionFailure(rule, str(text), str(refusal)) from None
     return Expression(

@@ -30,6 +30,7 @@ from kpiengine.expressions.function import SqlArg
 from kpiengine.expressions.functions import FunctionTable
 from kpiengine.expressions.names import dotted
 from kpiengine.numeric import exact_divide
+from kpiengine.numeric import number_literal as exact_literal
 
 Column = Callable[[str], str]
 _SQL_COMPARISONS = {**COMPARISONS, ast.Eq: "=", ast.NotEq: "<>", ast.In: "IN", ast.NotIn: "NOT IN"}
@@ -47,9 +48,7 @@ def quote_text(text: str) -> str:
 
 def number_literal(value: int | float | Decimal) -> str:
     """An exact decimal literal: 0.1 stays DECIMAL(2, 1) in DuckDB rather than a DOUBLE."""
-    number = value if isinstance(value, Decimal) else Decimal(repr(value))
-    text = format(number, "f")
-    return f"({text})" if text.startswith("-") else text
+    return exact_literal(value if isinstance(value, Decimal) else Decimal(repr(value)))
 
 
 Divide = Callable[[str, str], str]

@@ -26,6 +26,7 @@ from kpiengine.plan.build import (
     sha256_of,
 )
 from kpiengine.plan.build_incentives import build_incentives
+from kpiengine.plan.kinds import result_kinds
 from kpiengine.plan.problems import Problem
 from kpiengine.plan.ruleset import Calendar, Ruleset
 from kpiengine.plan.yamlload import Document
@@ -38,8 +39,8 @@ def build_ruleset(
     source_fields: Mapping[str, frozenset[str] | None],
 ) -> tuple[Ruleset, list[Problem]]:
     """The typed ruleset and every semantic problem (unknown names, bands, weights, cycles)."""
-    b = Builder(doc, functions, source_fields)
     data: Mapping[str, Any] = doc.data if isinstance(doc.data, Mapping) else {}
+    b = Builder(doc, functions, source_fields, result_kinds(data))
     sources = build_sources(data)
     metrics = build_metrics(b, data, sources)
     calendar = data.get("calendar") or {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast
@@ -16,6 +17,8 @@ from kpiengine.expressions import (
     compile_template,
 )
 from kpiengine.expressions.failure import ExpressionFailure, failure_message
+from kpiengine.expressions.kinds import Kind as ValueKind
+from kpiengine.plan.kinds import CONDITION, LEVEL, NUMBER, OWN_FIELDS, Wanted, score_kinds
 from kpiengine.plan.problems import Path as DocPath
 from kpiengine.plan.problems import Problem, format_path
 from kpiengine.plan.ruleset import (
@@ -40,11 +43,13 @@ PERIODS_A_YEAR = {"month": 12, "quarter": 4, "half": 2, "year": 1}
 
 
 def number(value: Any) -> Decimal:
-    """YAML numbers as exact decimals: 0.1 stays 0.1 (anything else the schema has reported)."""
+    """YAML numbers as exact decimals: 0.1 stays 0.1. Anything else — text, `.nan`, `.inf` — is
+    0 here: the schema and `plan.numbers` have reported it."""
     try:
-        return Decimal(str(value))
+        found = Decimal(str(value))
     except InvalidOperation:
         return Decimal(0)
+    return found if found.is_finite() else Decimal(0)
 
 
 def known_names(known: Iterable[str]) -> str:
@@ -71,10 +76,13 @@ class Builder:
         doc: Document,
         functions: FunctionTable,
         source_fields: Mapping[str, frozenset[str] | None],
+        kinds: Mapping[str, ValueKind] | None = None,
     ) -> None:
         self.doc = doc
         self.functions = functions
         self.source_fields = source_fields
+        self.kinds: Mapping[str, ValueKind] = kinds or {}
+        """The kind of each name a result expression reads (`plan.kinds.result_kinds`)."""
         self.problems: list[Problem] = []
 
     # -- reporting ---------------------------------------------------------------------------
@@ -92,16 +100,34 @@ class Builder:
 
     # -- expressions -------------------------------------------------------------------------
 
-    def expression(self, text: Any, path: DocPath, kind: Kind) -> Expression | None:
+    def expression(
+        self,
+        text: Any,
+        path: DocPath,
+        kind: Kind,
+        wanted: Wanted | None = None,
+        names: Mapping[str, ValueKind] | None = None,
+    ) -> Expression | None:
+        """The compiled expression, or None with its problem reported. A result expression
+        reads `names` (by default the plan's) with their kinds; `wanted` is what it must give."""
         if not isinstance(text, str | int | float) or isinstance(text, bool):
             return None
+        if isinstance(text, float) and not math.isfinite(text):
+            return None  # `.nan` is no expression: `plan.numbers` reports it
+        if names is None and kind == "result":
+            names = self.kinds
         try:
-            return compile_expression(
-                str(text), kind=kind, functions=self.functions, rule=format_path(path)
+            expr = compile_expression(
+                str(text), kind=kind, functions=self.functions, rule=format_path(path), names=names
             )
         except ExpressionError as exc:
             self.error(path, _without_rule(exc))
             return None
+        refusal = wanted.refusal(expr.value_kind) if wanted is not None else None
+        if refusal is not None:
+            self.error(path, failure_message("", expr.text, refusal))
+            return None
+        return expr
 
     def template(self, text: Any, path: DocPath) -> Template | None:
         if not isinstance(text, str):
@@ -146,7 +172,11 @@ class Builder:
         )
 
     def aggregation(
-        self, data: Mapping[str, Any], path: DocPath, sources: Mapping[str, Any]
+        self,
+        data: Mapping[str, Any],
+        path: DocPath,
+        sources: Mapping[str, Any],
+        levels: bool = False,
     ) -> Aggregation | None:
         source = data.get("source")
         ok = self.check_source(source, (*path, "source"), sources)
@@ -163,8 +193,8 @@ class Builder:
                 f"source '{source}' has no 'owner' column to tie records to subjects; "
                 f"map one with `fields: {{owner: <column>}}` on the source",
             )
-        value = self.agg_value(data[func], func, (*path, func), source)
-        where = self.row_expression(data.get("where"), (*path, "where"), source)
+        value = self.agg_value(data[func], func, (*path, func), source, levels)
+        where = self.row_expression(data.get("where"), (*path, "where"), source, CONDITION)
         date = data.get("date")
         self.check_field(source, date, (*path, "date"))
         return Aggregation(
@@ -176,20 +206,32 @@ class Builder:
             format_path(path),
         )
 
-    def agg_value(self, value: Any, func: str, path: DocPath, source: str) -> Expression | None:
+    def agg_value(
+        self, value: Any, func: str, path: DocPath, source: str, levels: bool
+    ) -> Expression | None:
         if func == "count" and value == "*":
             return None
-        return self.row_expression(value, path, source)
+        return self.row_expression(value, path, source, aggregated(func, levels))
 
-    def row_expression(self, text: Any, path: DocPath, source: str) -> Expression | None:
+    def row_expression(
+        self, text: Any, path: DocPath, source: str, wanted: Wanted | None = None
+    ) -> Expression | None:
         if text is None:
             return None
-        expr = self.expression(text, path, "row")
+        expr = self.expression(text, path, "row", wanted)
         known = self.fields_of(source)
         if expr is not None and known is not None:
             for name in sorted(expr.names - known):
                 self.no_field(path, source, name, known)
         return expr
+
+
+def aggregated(func: str, levels: bool) -> Wanted | None:
+    """What an aggregation's value must be: a number to sum, average or compare; a level
+    name or a number for the last level reached; anything to count."""
+    if func in ("count", "count_distinct"):
+        return None
+    return LEVEL if func == "last" and levels else NUMBER
 
 
 def _is_number(value: Any) -> bool:
@@ -281,11 +323,16 @@ def result_scope(data: Mapping[str, Any], metrics: Iterable[str]) -> frozenset[s
 
 
 def build_actual(
-    b: Builder, raw: Any, path: DocPath, sources: Mapping[str, Any], scope: frozenset[str]
+    b: Builder,
+    raw: Any,
+    path: DocPath,
+    sources: Mapping[str, Any],
+    scope: frozenset[str],
+    levels: bool,
 ) -> Aggregation | Expression | None:
     if isinstance(raw, Mapping):
-        return b.aggregation(raw, path, sources)
-    expr = b.expression(raw, path, "result")
+        return b.aggregation(raw, path, sources, levels)
+    expr = b.expression(raw, path, "result", LEVEL if levels else NUMBER)
     b.check_names(expr, path, scope, "name")
     return expr
 
@@ -331,10 +378,15 @@ def build_indicator(
     iid = str(raw.get("id", ""))
     others = [i for i in all_ids if i != iid]
     actual_scope = dotted(others, ("actual", "target")) | frozenset(metrics)
-    actual = build_actual(b, raw.get("actual"), (*path, "actual"), sources, actual_scope)
-    score_scope = frozenset(("actual", "target", "attainment", "weight")) | frozenset(metrics)
-    score_scope |= dotted(others, ("actual", "target", "attainment", "weight"))
-    score = b.expression(raw["score"], (*path, "score"), "result") if "score" in raw else None
+    levels = isinstance(raw.get("levels"), Mapping)
+    actual = build_actual(b, raw.get("actual"), (*path, "actual"), sources, actual_scope, levels)
+    score_scope = frozenset(OWN_FIELDS) | frozenset(metrics)
+    score_scope |= dotted(others, OWN_FIELDS)
+    score = (
+        b.expression(raw["score"], (*path, "score"), "result", NUMBER, score_kinds(b.kinds, raw))
+        if "score" in raw
+        else None
+    )
     b.check_names(score, (*path, "score"), score_scope, "name")
     if actual is None:
         return None
@@ -349,6 +401,7 @@ def build_indicator(
         better=raw.get("better", "higher"),
         cap=number(raw["cap"]) if "cap" in raw else None,
         score=score,
+        rule=format_path(path),
     )
 
 
@@ -467,7 +520,7 @@ def build_feedback(
         if not isinstance(raw, Mapping):
             continue
         path: DocPath = ("feedback", index)
-        when = b.expression(raw.get("when"), (*path, "when"), "result")
+        when = b.expression(raw.get("when"), (*path, "when"), "result", CONDITION)
         b.check_names(when, (*path, "when"), scope, "name")
         message = b.template(raw.get("message"), (*path, "message"))
         if message is not None:

@@ -8,17 +8,19 @@ from typing import Any
 
 from kpiengine.expressions import Expression
 from kpiengine.plan.build import Builder, number
+from kpiengine.plan.kinds import CONDITION, NUMBER, Wanted
 from kpiengine.plan.problems import Path as DocPath
+from kpiengine.plan.problems import format_path
 from kpiengine.plan.ruleset import Aggregation, Curve, Grade, Honor, Incentive, Rate, Tiers
 from kpiengine.suggest import did_you_mean
 
 
 def result_expression(
-    b: Builder, raw: Any, path: DocPath, scope: frozenset[str]
+    b: Builder, raw: Any, path: DocPath, scope: frozenset[str], wanted: Wanted = NUMBER
 ) -> Expression | None:
     if raw is None:
         return None
-    expr = b.expression(raw, path, "result")
+    expr = b.expression(raw, path, "result", wanted)
     b.check_names(expr, path, scope, "name")
     return expr
 
@@ -71,7 +73,7 @@ def build_tiers(
     per = raw.get("per", "period")
     records = build_records(b, raw, path, sources) if per == "record" else None
     if per == "record":
-        on = b.row_expression(raw.get("on"), (*path, "on"), str(raw.get("source")))
+        on = b.row_expression(raw.get("on"), (*path, "on"), str(raw.get("source")), NUMBER)
     else:
         on = result_expression(b, raw.get("on"), (*path, "on"), scope)
     rates = build_rates(b, raw.get("rates"), (*path, "rates"))
@@ -147,7 +149,7 @@ def build_incentive(
     per_record = isinstance(tiers_raw, Mapping) and tiers_raw.get("per") == "record"
     base_path = (*path, "base")
     base = (
-        b.row_expression(raw.get("base"), base_path, str(tiers_raw.get("source")))
+        b.row_expression(raw.get("base"), base_path, str(tiers_raw.get("source")), NUMBER)
         if per_record and isinstance(tiers_raw, Mapping)
         else result_expression(b, raw.get("base"), base_path, scope)
     )
@@ -166,10 +168,11 @@ def build_incentive(
         if isinstance(honor_raw, Mapping)
         else None,
         amount=result_expression(b, raw.get("amount"), (*path, "amount"), scope),
-        gate=result_expression(b, raw.get("gate"), (*path, "gate"), scope),
+        gate=result_expression(b, raw.get("gate"), (*path, "gate"), scope, CONDITION),
         cap=optional_number(raw, "cap"),
         minimum=optional_number(raw, "minimum"),
         multiplier=result_expression(b, raw.get("multiplier"), (*path, "multiplier"), scope),
+        rule=format_path(path),
     )
 
 

@@ -14,6 +14,7 @@ from kpiengine.plan.assemble import build_ruleset
 from kpiengine.plan.build import build_sources
 from kpiengine.plan.envvars import has_variables
 from kpiengine.plan.fieldtypes import type_conflicts
+from kpiengine.plan.numbers import number_problems
 from kpiengine.plan.problems import Path as DocPath
 from kpiengine.plan.problems import Problem, errors_in
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
@@ -86,13 +87,22 @@ def probe_fields(
 
 def check_document(doc: Document, path: Path, registry: Registry) -> tuple[Ruleset, list[Problem]]:
     """Every problem in the document, sorted by position, and the ruleset built from it."""
-    problems = check_schema(doc, schema_for(registry))
+    numbers = number_problems(doc)
+    problems = check_schema(doc, schema_for(registry)) + numbers
     sources_ok = not any(p.path[:1] == ("sources",) for p in errors_in(problems))
     fields = probe_fields(doc, registry, path.parent, problems) if sources_ok else {}
     ruleset, more = build_ruleset(doc, path, functions_for(registry), fields)
+    more = [p for p in more if not _about_refused_number(p, numbers)]
     if not errors_in(problems + more):
         more += [doc.problem(rule_path(rule), message) for rule, message in type_conflicts(ruleset)]
     return ruleset, sorted(set(problems + more), key=lambda p: (p.line, p.column, p.message))
+
+
+def _about_refused_number(problem: Problem, numbers: list[Problem]) -> bool:
+    """A problem of a tier, a point or a band that holds a refused number (`.nan` is built as 0,
+    so "0 does not come after 0" would only be noise)."""
+    depth = len(problem.path)
+    return depth >= 2 and any(n.path[:depth] == problem.path for n in numbers)
 
 
 def rule_path(rule: str) -> DocPath:

@@ -69,6 +69,8 @@ class Indicator:
     better: Literal["higher", "lower"]
     cap: Decimal | None
     score: Expression | None
+    rule: str = ""
+    """Where it stands in the ruleset, e.g. `indicators[0]`."""
 
     @property
     def additive(self) -> bool:
@@ -133,6 +135,8 @@ class Incentive:
     cap: Decimal | None = None
     minimum: Decimal | None = None
     multiplier: Expression | None = None
+    rule: str = ""
+    """Where it stands in the ruleset, e.g. `incentives[0]`."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ class Document:
     `data` holds only dict (text keys), list, str, int, float, bool and None; dates stay text.
     A value reached through an alias is the anchored object itself (shared, not copied) and
     its inner positions fall back to the alias's mark. Treat `data` as read-only.
+    `float_texts` holds each float as it was written (`0.05`, `.nan`), by its path: a float
+    keeps about 15 digits, and what was written decides whether it kept them all.
     """
 
     file: str
@@ -64,6 +66,7 @@ class Document:
     text: str
     value_marks: Mapping[Path, Mark]
     key_marks: Mapping[Path, Mark]
+    float_texts: Mapping[Path, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def locate(self, path: Path, *, key: bool = False) -> Mark:
         """The mark of the node at `path` (of its key with key=True), or of its nearest ancestor."""
@@ -297,6 +300,7 @@ class _Builder:
         self.root: Any = None
         self.value_marks: dict[Path, Mark] = {}
         self.key_marks: dict[Path, Mark] = {}
+        self.float_texts: dict[Path, str] = {}
 
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.ScalarEvent):
@@ -321,6 +325,7 @@ class _Builder:
             text,
             MappingProxyType(self.value_marks),
             MappingProxyType(self.key_marks),
+            MappingProxyType(self.float_texts),
         )
 
     def fail(self, problem: Problem) -> NoReturn:
@@ -385,6 +390,8 @@ class _Builder:
             self._soft(mark, path, message)
         if not in_key:
             self.value_marks[path] = mark
+            if isinstance(value, float):
+                self.float_texts[path] = event.value
         self._place(value, mark, _Anchored(value, 1, 0), raw=event.value)
         if event.anchor is not None:
             self.anchors[event.anchor] = _Anchored(value, 1, 0)
