@@ -1,8 +1,10 @@
-"""The csv output: one row per subject and period, written atomically (or to stdout with `-`)."""
+"""The csv output: one row per subject and period, written atomically (or to stdout with `-`),
+with the run's record beside a file (`out.csv.run.json`: the run id a CSV has no place for)."""
 
 from __future__ import annotations
 
 import codecs
+import hashlib
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, ClassVar
 
@@ -16,6 +18,7 @@ OUTPUT_OPTIONS: dict[str, Any] = {
         "path": {
             "type": "string",
             "minLength": 1,
+            "x-kpiengine": "file-written",
             "title": "file",
             "description": "Where to write; a relative path is from the ruleset's folder, "
             "and - prints to the screen.",
@@ -49,9 +52,13 @@ def encoded(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
         yield chunk if encoding.startswith("utf-8") else chunk.decode("utf-8").encode(encoding)
 
 
-def write_all(handle: IO[bytes], chunks: Iterable[bytes]) -> None:
+def write_all(handle: IO[bytes], chunks: Iterable[bytes]) -> str:
+    """Write the chunks; the SHA-256 of what was written."""
+    digest = hashlib.sha256()
     for chunk in chunks:
         handle.write(chunk)
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 class CsvOutput(Output):
@@ -67,13 +74,14 @@ class CsvOutput(Output):
         encoding = self.options.get("encoding", default_encoding(self.options["path"]))
         try:
             with self.open_target() as handle:
-                write_all(handle, encoded(chunks, encoding))
+                sha256 = write_all(handle, encoded(chunks, encoding))
         except UnicodeEncodeError as exc:
             bad = exc.object[exc.start : exc.end]
             raise OutputError(
                 f"cannot write {self.options['path']} as {encoding}: '{bad}' has no {encoding} "
                 "form — use encoding: utf-8-sig"
             ) from exc
+        self.record_run(results.run_id, sha256)
         rows = len(results.table)
         return self.wrote(f"{rows} row{'' if rows == 1 else 's'}")
 

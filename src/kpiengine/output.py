@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from kpiengine.results.model import Results
-from kpiengine.results.targets import open_target, shown, to_standard_stream
+from kpiengine.results.run_record import write_run_record
+from kpiengine.results.targets import open_target, shown, target_path, to_standard_stream
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,14 @@ class Output:
         FIFO or /dev/stdout is written straight through; a regular file (a symlink's target) or
         new path is replaced when the `with` body finishes, and left as it was if it fails."""
         return open_target(self._target(), self.base_dir)
+
+    def record_run(self, run_id: str | None, sha256: str) -> None:
+        """Once the target is written, for a format with no place for the run's id (a CSV):
+        write `TARGET.run.json` beside it with the id (`results.run_id`) and the SHA-256 of the
+        bytes written (docs/results.md). Nothing for standard output, a device or a FIFO."""
+        target = self._target()
+        if not to_standard_stream(target, self.base_dir):
+            write_run_record(target_path(target, self.base_dir), run_id, sha256)
 
     def wrote(self, what: str) -> Written:
         """What `write` returns for its target: `wrote <target>: <what>`, none for stdout."""
