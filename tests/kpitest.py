@@ -24,11 +24,13 @@ def run_json(ruleset=EXAMPLE, *extra):
 
 def comparable(document):
     """A results document without what differs between sources of the same records: the
-    ruleset's hash, where checks found records (a file's line, an API's record number), and
+    ruleset's hash and the run id (made from it and the records as each source delivers them),
+    where checks found records (a file's line, an API's record number), and
     the notes (`info`) on how many records were fetched and how (an API is asked only for the
     plan's dates, a file holds them all; from the cache or not)."""
     document = dict(document)
     del document["ruleset"]
+    del document["run"]
     document["checks"] = [
         (c["code"], c["severity"], c["counts"])
         for c in document["checks"]

@@ -39,7 +39,10 @@ class CountingSource(Source):
     name = "counting"
     options_schema: ClassVar[dict] = {
         "type": "object",
-        "properties": {"table": {"type": "string"}, "api_key": {"type": "string"}},
+        "properties": {
+            "table": {"type": "string"},
+            "api_key": {"type": "string", "writeOnly": True},
+        },
         "required": ["table"],
         "additionalProperties": False,
     }
@@ -59,6 +62,7 @@ class CountingSource(Source):
 @pytest.fixture
 def counting_plugin(monkeypatch):
     monkeypatch.setenv("KPI_TEST_SECRET", SECRET)
+    monkeypatch.setenv("KPIENGINE_ALLOW_ENV", "KPI_TEST_SECRET")
     monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
     module = types.ModuleType("counting_test_plugin")
     module.register_sources = hookimpl(lambda register: register(CountingSource))
@@ -226,6 +230,68 @@ def test_a_damaged_entry_is_fetched_again(plan):
     assert CALLS.count("deals") == 2
 
 
+def deals_entry(plan):
+    [entry] = (plan.parent / ".kpiengine-cache").glob("deals-*.parquet")
+    return entry
+
+
+def test_edited_cache_entry_is_refetched_with_a_warning(plan):
+    run(plan)
+    entry = deals_entry(plan)
+    table = pyarrow.parquet.read_table(entry)
+    amounts = [a * 1000 for a in table.column("amount").to_pylist()]
+    edited = table.set_column(1, "amount", pa.array(amounts, pa.decimal128(38, 6)))
+    pyarrow.parquet.write_table(edited, entry)  # amounts × 1000, by hand
+    document, notes = run(plan)
+    assert revenue_of_a_in_q1(document) == 100
+    assert CALLS.count("deals") == 2
+    warnings = [c for c in document["checks"] if c["severity"] == "warning"]
+    [warning] = [c for c in warnings if c["code"] == "source-fetch"]
+    assert warning["source"] == "deals"
+    assert warning["message"] == (
+        f"source 'deals': its cache entry {entry.name} could not be used (its records were "
+        "changed after they were fetched); its records were fetched again"
+    )
+    assert "warning [source-fetch]" in notes
+    assert revenue_of_a_in_q1(run(plan)[0]) == 100
+    assert CALLS.count("deals") == 2  # the entry fetched again was kept
+
+
+@pytest.mark.parametrize(
+    ("description", "why"),
+    [
+        ("{not json", "its description is not valid JSON"),
+        ("[1, 2]", "its description is not one this version writes"),
+        ('{"format": 2, "notes": "x", "sha256": "0"}', "its description's notes are not a list"),
+        ('{"format": 2, "notes": []}', "its description has no SHA-256 of its records"),
+        (None, "its description cannot be read"),
+    ],
+    ids=["not-json", "not-a-mapping", "notes", "no-hash", "missing"],
+)
+def test_bad_cache_metadata_is_refetched_with_a_warning(plan, description, why):
+    run(plan)
+    meta = deals_entry(plan).with_suffix(".json")
+    if description is None:
+        meta.unlink()
+    else:
+        meta.write_text(description, "utf-8")
+    result = invoke("run", "--ruleset", plan, "-o", "json:-")
+    assert result.exit_code == 0, result.output
+    assert why in result.stderr and "its records were fetched again" in result.stderr
+    assert CALLS.count("deals") == 2
+    assert revenue_of_a_in_q1(run(plan)[0]) == 100
+    assert CALLS.count("deals") == 2
+
+
+def test_a_bad_watermark_in_the_description_is_a_warning_not_a_traceback(plan):
+    run(plan)
+    meta = deals_entry(plan).with_suffix(".json")
+    meta.write_text(json.dumps({**json.loads(meta.read_text("utf-8")), "watermark": "soon"}))
+    result = invoke("run", "--ruleset", plan, "-o", "json:-")
+    assert result.exit_code == 0, result.output
+    assert "its description's watermark is not a time" in result.stderr
+
+
 def test_runs_through_the_library_use_the_cache_only_when_asked(plan):
     loaded = load_ruleset(plan, registry())
     evaluate(loaded.ruleset, registry())
@@ -302,7 +368,11 @@ def test_a_failure_while_writing_leaves_the_previous_entry(tmp_path, monkeypatch
     assert result.table.column("amount").to_pylist() == [Decimal(2)]
     assert result.info[-1].startswith("source 'deals': its records could not be kept in the cache")
     assert entry.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", entry.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".gitignore",
+        entry.with_suffix(".json").name,
+        entry.name,
+    ]
 
 
 def test_an_entry_is_read_back_with_its_types_and_notes(tmp_path):

@@ -78,3 +78,22 @@ def test_a_logged_traceback_is_scrubbed(caplog):
             logging.getLogger("x").exception("while fetching")
     assert SECRET not in caplog.text
     assert "boom ***" in caplog.text
+
+
+def test_redaction_catches_upper_cased_and_cut_secrets():
+    """A vendor that echoes the token back in capitals or cut by a character."""
+    redactor = Redactor([SECRET])
+    for echoed in (SECRET.upper(), SECRET[1:], SECRET[:-1], SECRET.title(), SECRET[2:-2]):
+        assert redactor.redact(f"invalid token '{echoed}' refused") == "invalid token '***' refused"
+
+
+def test_short_pieces_of_a_secret_are_left_alone():
+    # a piece shorter than eight characters is ordinary text ("sk-live" is a prefix many share)
+    assert Redactor([SECRET]).redact("keys start with sk-live") == "keys start with sk-live"
+
+
+def test_a_naming_redactor_shows_a_value_as_its_variable():
+    redactor = Redactor.naming({"/srv/data/AKIA1234": "${KPI_DATA}"})
+    assert redactor.redact("cannot find /srv/data/AKIA1234/deals.csv") == (
+        "cannot find ${KPI_DATA}/deals.csv"
+    )

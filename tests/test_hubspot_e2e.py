@@ -102,6 +102,12 @@ CSV_DEALS = """\
 
 
 @pytest.fixture(autouse=True)
+def allowed(monkeypatch):
+    """The user allows the connector's variables, as its page says."""
+    monkeypatch.setenv("KPIENGINE_ALLOW_ENV", "HUBSPOT_*")
+
+
+@pytest.fixture(autouse=True)
 def quick(monkeypatch):
     monkeypatch.setattr(HubSpotSource, "retry_policy", quick_policy())
     monkeypatch.setattr(HubSpotSource, "rate_limits", UNLIMITED)

@@ -104,6 +104,12 @@ outputs:
 
 
 @pytest.fixture(autouse=True)
+def allowed(monkeypatch):
+    """The user allows the connector's variables, as its page says."""
+    monkeypatch.setenv("KPIENGINE_ALLOW_ENV", "JDY_*")
+
+
+@pytest.fixture(autouse=True)
 def quick(monkeypatch):
     monkeypatch.setattr(JiandaoyunSource, "retry_policy", quick_policy())
     monkeypatch.setattr(JiandaoyunOutput, "retry_policy", quick_policy())

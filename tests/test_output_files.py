@@ -299,4 +299,4 @@ def test_one_file_written_twice_at_once_ends_whole(tmp_path, example):
     write_side_by_side(outputs, example)
     lines = (tmp_path / "same.csv").read_text("utf-8-sig").splitlines()
     assert len(lines) == 1 + ROWS
-    assert [p.name for p in tmp_path.iterdir()] == ["same.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.csv", "same.csv.run.json"]

@@ -189,7 +189,15 @@ def test_json_output_has_the_design_keys(tmp_path):
     text = (tmp_path / "out" / "r.json").read_text(encoding="utf-8")
     assert "张三" in text  # not \u escapes
     document = json.loads(text)
-    assert list(document) == ["kpiengine", "ruleset", "periods", "checks", "results", "groups"]
+    assert list(document) == [
+        "kpiengine",
+        "ruleset",
+        "run",
+        "periods",
+        "checks",
+        "results",
+        "groups",
+    ]
     assert document["checks"] == []
     assert document["ruleset"] == {"name": "2025年销售绩效计划", "sha256": "ab" * 32}
     assert document["periods"] == ["2025-Q1", "2025-Q2"]

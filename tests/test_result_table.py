@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from kpitest import EXAMPLE, ROOT
 
-from kpiengine import Layout, ResultTable, json_document
+from kpiengine import Layout, ResultTable, json_document, neutralised_cell
 from kpiengine.evaluate.engine import evaluate
 from kpiengine.evaluate.texts import number_text, trimmed
 from kpiengine.plan.load import load_ruleset
@@ -155,10 +155,11 @@ cells = st.text(alphabet=st.sampled_from(list('ab ,;"\r\n\t中')), max_size=8)
 )
 def test_csv_lines_are_quoted_as_the_csv_module_quotes(rows, delimiter):
     """Byte for byte as Python writes them, except that a lone carriage return is quoted too
-    (Python leaves it bare when lines end in \\n, and then cannot read its own file back)."""
+    (Python leaves it bare when lines end in \\n, and then cannot read its own file back); text
+    that a spreadsheet would take for a formula has a ' before it."""
     table = ResultTable.from_rows(Layout(), 2, [person(*row) for row in rows])
     text = "".join(csv_chunks(table, delimiter))
-    cells = [[*row, "0", "", "0.00", "", "", ""] for row in rows]
+    cells = [[*map(neutralised_cell, row), "0", "", "0.00", "", "", ""] for row in rows]
     assert list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[1:] == cells
     if not any("\r" in cell for row in rows for cell in row):
         expected = io.StringIO()

@@ -85,6 +85,12 @@ CSV_DEALS = """\
 
 
 @pytest.fixture(autouse=True)
+def allowed(monkeypatch):
+    """The user allows the connector's variables, as its page says."""
+    monkeypatch.setenv("KPIENGINE_ALLOW_ENV", "SF_*")
+
+
+@pytest.fixture(autouse=True)
 def quick(monkeypatch):
     monkeypatch.setattr(SalesforceSource, "retry_policy", quick_policy())
 

@@ -35,7 +35,8 @@ def test_planted_mistakes_each_name_file_line_and_column(monkeypatch):
     assert "not a valid expression" in lines[3]
 
 
-def test_every_shipped_ruleset_validates():
+def test_every_shipped_ruleset_validates(monkeypatch):
+    monkeypatch.setenv("KPIENGINE_ALLOW_ENV", "JDY_*,SF_*,HUBSPOT_TOKEN,ZOHO_*")
     rulesets = sorted((ROOT / "rulesets").rglob("*.yaml"))
     assert EXAMPLE in rulesets
     result = invoke("validate", *rulesets)
@@ -64,19 +65,18 @@ def test_validate_reports_all_files_and_fails_if_any_fails(monkeypatch):
 
 
 def test_an_unset_environment_variable_is_named_when_the_plan_runs(tmp_path, monkeypatch):
-    monkeypatch.delenv("KPI_DATA_DIR", raising=False)
-    text = re.sub(
-        r"path: \.\./examples/data/(\w+\.csv)",
-        r'path: "${KPI_DATA_DIR}/\1"',
-        EXAMPLE.read_text("utf-8"),
-    )
+    monkeypatch.delenv("KPI_DEALS_CSV", raising=False)
+    monkeypatch.setenv("KPIENGINE_ALLOW_ENV", "KPI_DEALS_CSV")
+    data = ROOT / "examples" / "data"
+    text = re.sub(r"path: \.\./examples/data/(\w+\.csv)", rf"path: {data}/\1", EXAMPLE.read_text())
+    text = text.replace(f"path: {data}/deals.csv", 'path: "${KPI_DEALS_CSV}"')
     ruleset = tmp_path / "plan.yaml"
     ruleset.write_text(text, "utf-8")
     assert invoke("validate", ruleset).exit_code == 0
     result = invoke("run", "--ruleset", ruleset, "-o", "json:-")
     assert result.exit_code == 1
-    assert "KPI_DATA_DIR is not set" in result.stderr
-    monkeypatch.setenv("KPI_DATA_DIR", str(ROOT / "examples" / "data"))
+    assert "KPI_DEALS_CSV is not set" in result.stderr
+    monkeypatch.setenv("KPI_DEALS_CSV", str(data / "deals.csv"))
     assert invoke("run", "--ruleset", ruleset, "-o", "json:-").exit_code == 0
 
 

@@ -127,6 +127,12 @@ CSV_DEALS = """\
     options: {path: deals.csv}"""
 
 
+@pytest.fixture(autouse=True)
+def allowed(monkeypatch):
+    """The user allows the connector's variables, as its page says."""
+    monkeypatch.setenv("KPIENGINE_ALLOW_ENV", "ZOHO_*")
+
+
 @pytest.fixture
 def zoho(monkeypatch):
     monkeypatch.setattr(ZohoSource, "retry_policy", quick_policy())

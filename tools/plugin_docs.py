@@ -43,6 +43,7 @@ ANNOTATIONS = frozenset(
         "default",
         "examples",
         "writeOnly",
+        "x-kpiengine",
         "deprecated",
         "patternErrorMessage",
     }
@@ -223,10 +224,19 @@ def _inner(schema: Schema) -> list[str]:
     return []
 
 
+ROLE_MARKS = {
+    "web-address": "**Web address:** may be a whole `${NAME}`.",
+    "file-read": "**File read:** may be a whole `${NAME}`; never written by a run.",
+    "file-written": "**File written:** inside the ruleset's folder (or `run --output-dir`).",
+}
+"""What the pages say of an option by the role its plugin declares (`x-kpiengine`)."""
+
+
 def what(option: Option) -> str:
-    """The "what it does" cell: secret, description, then the checks on the value."""
+    """The "what it does" cell: secret or role, description, then the checks on the value."""
     schema = option.schema
     marks = ["**Secret.**"] if schema.get("writeOnly") else []
+    marks += [ROLE_MARKS[schema["x-kpiengine"]]] if "x-kpiengine" in schema else []
     marks += ["**Deprecated.**"] if schema.get("deprecated") else []
     said = [sentence(schema["description"]), *limits(schema), *_inner(schema)]
     return " ".join(marks + [md(s) for s in said])
@@ -392,8 +402,9 @@ def section(kind: str, cls: type[Source] | type[Output]) -> list[str]:
         lines.append("- Any other option is an error.")
     if any(o.schema.get("writeOnly") for o in options):
         lines.append(
-            "- Write a **secret** as `${NAME}` and set the environment variable `NAME` before "
-            "the run: the value never sits in the ruleset, and kpiengine keeps it out of messages."
+            "- Write a **secret** as `${NAME}`, set the environment variable `NAME` and allow it "
+            "in `KPIENGINE_ALLOW_ENV` before the run: the value never sits in the ruleset, and "
+            "kpiengine keeps it out of messages."
         )
     block = example(kind, cls.name, schema)
     return [*lines, "", "Example:", "", "```yaml", block.rstrip("\n"), "```", ""]

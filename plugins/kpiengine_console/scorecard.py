@@ -9,9 +9,15 @@ from functools import partial
 from rich.table import Table
 from rich.text import Text
 
-from kpiengine import GroupResult, Results, SubjectResult
+from kpiengine import GroupResult, Results, SubjectResult, printable
 from kpiengine_console.labels import labels_for
 from kpiengine_console.numbers import money_text, score_text
+
+
+def shown(text: str) -> Text:
+    """Plain text for a cell or a line: never read as markup ("[b]"), and with its control
+    characters escaped, so a name holding a terminal escape prints as text."""
+    return Text(printable(text))
 
 
 @dataclass(frozen=True)
@@ -96,27 +102,27 @@ def columns(view: View) -> list[Column]:
 
 
 def period_table(title: str, rows: Sequence[SubjectResult], view: View) -> Table:
-    """One period's table; cells are plain Text, so a name like "[b]" is not read as markup."""
-    table = Table(title=Text(title))
+    """One period's table; cells are plain text (`shown`)."""
+    table = Table(title=shown(title))
     cols = columns(view)
     for col in cols:
-        table.add_column(Text(col.header), justify="right" if col.right else "left")
+        table.add_column(shown(col.header), justify="right" if col.right else "left")
     for row in rows:
-        table.add_row(*(Text(col.cell(row)) for col in cols))
+        table.add_row(*(shown(col.cell(row)) for col in cols))
     return table
 
 
 def group_table(title: str, groups: Sequence[GroupResult], view: View) -> Table:
     """Each group's result in one period: the members together, scored on the sums."""
     w = view.words
-    table = Table(title=Text(title))
+    table = Table(title=shown(title))
     headers = [w["group"], w["members"], *view.indicators.values(), w["total"], w["grade"]]
     for index, header in enumerate(headers):
-        table.add_column(Text(header), justify="left" if index == 0 else "right")
+        table.add_column(shown(header), justify="left" if index == 0 else "right")
     for g in groups:
         scores = [_group_score(g, i) for i in view.indicators]
         cells = [f"{g.group} {g.value}", str(len(g.members)), *scores, score_text(g.total)]
-        table.add_row(*(Text(c) for c in [*cells, g.grade or ""]))
+        table.add_row(*(shown(c) for c in [*cells, g.grade or ""]))
     return table
 
 
@@ -134,7 +140,7 @@ def notes(rows: Sequence[SubjectResult], view: View) -> list[Text]:
             if part in view.show:
                 label = view.words[word]
                 lines += [
-                    Text(f"{row.subject} {row.name} — {label}: {text}")
+                    shown(f"{row.subject} {row.name} — {label}: {text}")
                     for text in getattr(row, part)
                 ]
     return lines

@@ -8,26 +8,26 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 
-from kpiengine import Check
+from kpiengine import Check, neutralised_cell
 
 HEADER = ("code", "severity", "source", "message", "counts", "examples")
 
 
 def checks_csv(checks: Sequence[Check], delimiter: str) -> Iterator[bytes]:
-    """One row per check, UTF-8: counts as a JSON object, examples joined by `; `."""
+    """One row per check, UTF-8: counts as a JSON object, examples joined by `; `; no cell is
+    taken for a formula (`neutralised_cell`): messages and examples quote the data."""
     text = io.StringIO()
     writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(HEADER)
     for check in checks:
         counts = json.dumps(dict(check.counts), ensure_ascii=False, sort_keys=True)
-        writer.writerow(
-            (
-                check.code,
-                check.severity,
-                check.source or "",
-                check.message,
-                counts,
-                "; ".join(check.examples),
-            )
+        cells = (
+            check.code,
+            check.severity,
+            check.source or "",
+            check.message,
+            counts,
+            "; ".join(check.examples),
         )
+        writer.writerow(neutralised_cell(cell) for cell in cells)
     yield text.getvalue().encode("utf-8")

@@ -1,8 +1,10 @@
-"""The csv output: one row per subject and period, written atomically (or to stdout with `-`)."""
+"""The csv output: one row per subject and period, written atomically (or to stdout with `-`),
+with the run's record beside a file (`out.csv.run.json`: the run id a CSV has no place for)."""
 
 from __future__ import annotations
 
 import codecs
+import hashlib
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, ClassVar
 
@@ -17,6 +19,7 @@ OUTPUT_OPTIONS: dict[str, Any] = {
         "path": {
             "type": "string",
             "minLength": 1,
+            "x-kpiengine": "file-written",
             "title": "file",
             "description": "Where to write; a relative path is from the ruleset's folder, "
             "and - prints to the screen.",
@@ -32,6 +35,7 @@ OUTPUT_OPTIONS: dict[str, Any] = {
         "checks": {
             "type": "string",
             "minLength": 1,
+            "x-kpiengine": "file-written",
             "title": "checks file",
             "description": "Also write the data checks' findings (code, severity, source, "
             "message, counts, examples) as a CSV at this path, in the same encoding and with the "
@@ -59,9 +63,13 @@ def encoded(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
         yield chunk if encoding.startswith("utf-8") else chunk.decode("utf-8").encode(encoding)
 
 
-def write_all(handle: IO[bytes], chunks: Iterable[bytes]) -> None:
+def write_all(handle: IO[bytes], chunks: Iterable[bytes]) -> str:
+    """Write the chunks; the SHA-256 of what was written."""
+    digest = hashlib.sha256()
     for chunk in chunks:
         handle.write(chunk)
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 class CsvOutput(Output):
@@ -77,24 +85,25 @@ class CsvOutput(Output):
         delimiter = self.options.get("delimiter", ",")
         rows = len(results.table)
         what = f"{rows} row{'' if rows == 1 else 's'}"
-        self._write("path", results.table.csv_chunks(delimiter))
+        self._write("path", results.table.csv_chunks(delimiter), results.run_id)
         if "checks" in self.options:
-            self._write("checks", checks_csv(results.checks, delimiter))
+            self._write("checks", checks_csv(results.checks, delimiter), results.run_id)
             count, where = len(results.checks), self.wrote("", "checks").where or "-"
             what += f"; {count} check{'' if count == 1 else 's'} in {where}"
         return self.wrote(what)
 
-    def _write(self, option: str, chunks: Iterable[bytes]) -> None:
+    def _write(self, option: str, chunks: Iterable[bytes], run_id: str | None) -> None:
         encoding = self.options.get("encoding", default_encoding(self.options[option]))
         try:
             with self.open_target(option) as handle:
-                write_all(handle, encoded(chunks, encoding))
+                sha256 = write_all(handle, encoded(chunks, encoding))
         except UnicodeEncodeError as exc:
             bad = exc.object[exc.start : exc.end]
             raise OutputError(
                 f"cannot write {self.options[option]} as {encoding}: '{bad}' has no {encoding} "
                 "form — use encoding: utf-8-sig"
             ) from exc
+        self.record_run(run_id, sha256, option)
 
 
 def default_encoding(path: str) -> str:

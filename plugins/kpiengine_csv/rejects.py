@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpiengine import atomic_write
+from kpiengine import atomic_write, neutralised_cell
 from kpiengine_csv.casts import REASONS
 from kpiengine_csv.csvfile import CsvFile
 from kpiengine_csv.lines import record_lines, row_lines
@@ -84,9 +84,14 @@ def in_file_order(rejects: Sequence[Reject]) -> list[Reject]:
 
 
 def write_report(target: Path, header: Sequence[str], rejects: Sequence[Reject]) -> None:
-    """The rejects CSV (utf-8 with BOM, so Excel shows Chinese), written atomically."""
+    """The rejects CSV (utf-8 with BOM, so Excel shows Chinese), written atomically; a cell from
+    the data that a spreadsheet would take for a formula gets a `'` before it."""
     with atomic_write(target, encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([*REPORT_COLUMNS, *header])
+        writer.writerow(_cells([*REPORT_COLUMNS, *header]))
         for r in rejects:
-            writer.writerow([r.line, r.column, r.value, r.reason, *r.row])
+            writer.writerow([r.line, *_cells([r.column, r.value, r.reason, *r.row])])
+
+
+def _cells(values: Sequence[str | None]) -> list[str]:
+    return [neutralised_cell(v or "") for v in values]

@@ -16,6 +16,7 @@ SOURCE_OPTIONS: dict[str, Any] = {
         "path": {
             "type": "string",
             "minLength": 1,
+            "x-kpiengine": "file-read",
             "title": "file",
             "description": "The CSV file; a relative path is read from the ruleset's folder.",
         },
@@ -46,6 +47,7 @@ SOURCE_OPTIONS: dict[str, Any] = {
         "rejects": {
             "type": "string",
             "minLength": 1,
+            "x-kpiengine": "file-written",
             "title": "rejects report",
             "description": "With on_error: skip, a CSV file listing each row set aside: line, "
             "column, value, reason and the original row, one line per bad value (UTF-8 that "

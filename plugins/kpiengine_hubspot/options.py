@@ -25,13 +25,15 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "title": "access token",
             "description": "A private app's access token (Settings → Integrations → Private "
             "apps) with the scopes crm.objects.deals.read, crm.objects.owners.read and "
-            "crm.schemas.deals.read. Write it as ${HUBSPOT_TOKEN} and set that environment "
-            "variable: the token never sits in the ruleset and is never printed.",
+            "crm.schemas.deals.read. Write it as ${HUBSPOT_TOKEN}, set that environment "
+            "variable and allow it (KPIENGINE_ALLOW_ENV=HUBSPOT_TOKEN): the token never sits in "
+            "the ruleset and is never printed.",
         },
         "base_url": {
             "type": "string",
             "pattern": "^https?://[^/]+",
             "patternErrorMessage": "a web address such as https://api.hubapi.com",
+            "x-kpiengine": "web-address",
             "default": DEFAULT_BASE_URL,
             "title": "API address",
             "description": "HubSpot's API address; change it only for a proxy or a test server.",

@@ -15,6 +15,7 @@ CONNECTION: dict[str, Any] = {
         "type": "string",
         "pattern": "^https?://[^/]+",
         "patternErrorMessage": "a web address such as https://api.jiandaoyun.com",
+        "x-kpiengine": "web-address",
         "default": DEFAULT_BASE_URL,
         "title": "API address",
         "description": "The Jiandaoyun open API; private deployments (独享版) have their own "
@@ -25,8 +26,9 @@ CONNECTION: dict[str, Any] = {
         "minLength": 1,
         "writeOnly": True,
         "title": "API key",
-        "description": "An API key from 开放平台 → 密钥管理. Write it as ${JDY_API_KEY} and set "
-        "that environment variable: the key never sits in the ruleset and is never printed.",
+        "description": "An API key from 开放平台 → 密钥管理. Write it as ${JDY_API_KEY}, set "
+        "that environment variable and allow it (KPIENGINE_ALLOW_ENV=JDY_*): the key never sits "
+        "in the ruleset and is never printed.",
     },
     "app_id": {
         "type": "string",

@@ -15,6 +15,7 @@ OUTPUT_OPTIONS: dict[str, Any] = {
         "path": {
             "type": "string",
             "minLength": 1,
+            "x-kpiengine": "file-written",
             "title": "file",
             "description": "Where to write; a relative path is from the ruleset's folder, "
             "and - prints to the screen.",

@@ -18,6 +18,7 @@ OPTIONS: dict[str, Any] = {
         "path": {
             "type": "string",
             "minLength": 1,
+            "x-kpiengine": "file-read",
             "title": "file",
             "description": "The .parquet file; a relative path is from the ruleset's folder.",
         },

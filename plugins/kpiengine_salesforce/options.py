@@ -16,6 +16,7 @@ WEB_ADDRESS = {
     "type": "string",
     "pattern": "^https?://[^/]+/?$",
     "patternErrorMessage": "a web address such as https://acme.my.salesforce.com",
+    "x-kpiengine": "web-address",
 }
 
 SOURCE_OPTIONS: dict[str, Any] = {
@@ -51,7 +52,8 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "title": "consumer secret",
             "description": "The consumer secret, for the client-credentials flow (the app "
             "needs 'Enable Client Credentials Flow' and a Run As user). Write it as "
-            "${SF_CLIENT_SECRET}: it never sits in the ruleset and is never printed.",
+            "${SF_CLIENT_SECRET} and allow it (KPIENGINE_ALLOW_ENV=SF_*): it never sits in the "
+            "ruleset and is never printed.",
         },
         "username": {
             "type": "string",
@@ -63,6 +65,7 @@ SOURCE_OPTIONS: dict[str, Any] = {
         "private_key_file": {
             "type": "string",
             "minLength": 1,
+            "x-kpiengine": "file-read",
             "title": "private key file",
             "description": "The PEM file (unencrypted) of the private key whose certificate is "
             "uploaded to the connected app, for the JWT bearer flow; a relative path is read "

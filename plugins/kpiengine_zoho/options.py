@@ -32,8 +32,9 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "minLength": 1,
             "writeOnly": True,
             "title": "client secret",
-            "description": "That client's secret. Write it as ${ZOHO_CLIENT_SECRET} and set the "
-            "environment variable: it never sits in the ruleset and is never printed.",
+            "description": "That client's secret. Write it as ${ZOHO_CLIENT_SECRET}, set the "
+            "environment variable and allow it (KPIENGINE_ALLOW_ENV=ZOHO_*): it never sits in the "
+            "ruleset and is never printed.",
         },
         "refresh_token": {
             "type": "string",
@@ -48,6 +49,7 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "type": "string",
             "pattern": "^https?://[^/]+/?$",
             "patternErrorMessage": "a web address such as https://accounts.zoho.eu",
+            "x-kpiengine": "web-address",
             "default": DEFAULT_ACCOUNTS_URL,
             "title": "accounts server",
             "description": "The Zoho accounts server of your org's data centre: "

@@ -33,9 +33,11 @@ from kpiengine.errors import (
 )
 from kpiengine.hookspecs import PLUGIN_API, hookimpl
 from kpiengine.output import Output, Written
+from kpiengine.printable import printable
 from kpiengine.results import IndicatorInfo, Layout, ResultTable
 from kpiengine.results.atomic import atomic_write
 from kpiengine.results.document import json_document
+from kpiengine.results.formulas import neutralised_cell
 from kpiengine.results.model import Results
 from kpiengine.results.streams import write_stdout
 from kpiengine.results.text import decimal_text
@@ -83,6 +85,8 @@ __all__ = [
     "hookimpl",
     "json_document",
     "make_client",
+    "neutralised_cell",
+    "printable",
     "retry_after_seconds",
     "secret_option_names",
     "with_retries",

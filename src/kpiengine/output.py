@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from kpiengine.results.model import Results
-from kpiengine.results.targets import open_target, shown, to_standard_stream
+from kpiengine.results.run_record import write_run_record
+from kpiengine.results.targets import open_target, shown, target_path, to_standard_stream
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,15 @@ class Output:
         left as it was if it fails."""
         target = self._target() if option is None else str(self.options[option])
         return open_target(target, self.base_dir)
+
+    def record_run(self, run_id: str | None, sha256: str, option: str | None = None) -> None:
+        """Once the target (or another path `option`) is written, for a format with no place for
+        the run's id (a CSV): write `TARGET.run.json` beside it with the id (`results.run_id`)
+        and the SHA-256 of the bytes written (docs/results.md). Nothing for standard output, a
+        device or a FIFO."""
+        target = self._target() if option is None else str(self.options[option])
+        if not to_standard_stream(target, self.base_dir):
+            write_run_record(target_path(target, self.base_dir), run_id, sha256)
 
     def wrote(self, what: str, option: str | None = None) -> Written:
         """What `write` returns for its target (or another path `option`): `wrote <target>:

@@ -12,6 +12,7 @@ OPTIONS: dict[str, Any] = {
         "path": {
             "type": "string",
             "minLength": 1,
+            "x-kpiengine": "file-read",
             "title": "database file",
             "description": "The SQLite file; a relative path is read from the ruleset's folder.",
         },

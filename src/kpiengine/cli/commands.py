@@ -17,9 +17,17 @@ from kpiengine.cli.runner import OutputRequest, parse_output, run_and_write
 from kpiengine.data.cache import CachePolicy, caching
 from kpiengine.errors import ConfigError, KpiEngineError
 from kpiengine.plan.load import load_ruleset, schema_for
+from kpiengine.plan.written_files import writing_into
 from kpiengine.plugins import Registry, add_commands, registry
+from kpiengine.printable import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def say(text: str, err: bool = True) -> None:
+    """Print a line of the command's own on stderr (or stdout), control characters escaped:
+    a message may quote a name, a value or a path from the ruleset or the data."""
+    click.echo(printable(text, lines=True), err=err)
 
 
 def reports_errors(fn: F) -> F:
@@ -31,10 +39,10 @@ def reports_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except ConfigError as exc:
             for problem in exc.problems:
-                click.echo(problem.format(), err=True)
+                say(problem.format())
             raise SystemExit(1) from None
         except KpiEngineError as exc:
-            click.echo(f"error: {exc}", err=True)
+            say(f"error: {exc}")
             raise SystemExit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -95,14 +103,14 @@ def show_checks(checks: Sequence[Check]) -> None:
     summary = ", ".join(
         f"{counts[s]} {words[s]}{'s' if counts[s] > 1 else ''}" for s in words if counts[s]
     )
-    click.echo(f"checks: {summary}", err=True)
+    say(f"checks: {summary}")
     for check in checks:
-        click.echo(f"  {check.line()}", err=True)
+        say(f"  {check.line()}")
 
 
 def _warn(loaded_warnings: Any) -> None:
     for problem in loaded_warnings:
-        click.echo(problem.format(), err=True)
+        say(problem.format())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,6 +137,13 @@ def cli() -> None:
     "e.g. json:- (stdout) or csv:out.csv. Repeatable.",
 )
 @click.option(
+    "--output-dir",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the ruleset's outputs (and files such as a csv source's rejects) in this folder "
+    "instead of the ruleset's: their paths are taken from it, and stay inside it.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Stop on a warning of the data checks too (exit 1, nothing written), not only on an "
@@ -140,6 +155,7 @@ def run(
     ruleset: Path,
     periods: tuple[str, ...],
     outputs: tuple[str, ...],
+    output_dir: Path | None,
     strict: bool,
     refresh: bool,
     no_cache: bool,
@@ -149,11 +165,14 @@ def run(
     Records fetched from network sources are kept in a local cache and reused by the next run;
     --refresh fetches them again. The data checks' findings are printed at the end (and are in
     the JSON results); an error among them stops the run, and with --strict a warning does too.
+    The ruleset's outputs write inside its folder (or --output-dir); -o writes anywhere but onto
+    the ruleset or a file the run reads.
 
     \b
     Example:
         kpiengine run --ruleset rulesets/2025.yaml --period 2025-Q1 -o json:-
         kpiengine run --ruleset rulesets/2025.yaml --refresh
+        kpiengine run --ruleset plans/2025.yaml --output-dir /srv/results/2025
     """
     reg = _plugins()
     try:
@@ -162,10 +181,10 @@ def run(
         raise click.UsageError(str(exc)) from None
     loaded = load_ruleset(ruleset, reg)
     _warn(loaded.warnings)
-    with caching(_policy(refresh, no_cache)):
+    with caching(_policy(refresh, no_cache)), writing_into(output_dir):
         checks, written = run_and_write(loaded.ruleset, reg, periods, requests, strict=strict)
     for line in written:
-        click.echo(line, err=True)
+        say(line)
     show_checks(checks)
 
 
@@ -216,25 +235,25 @@ def _validate_one(file: Path, reg: Registry, data: bool, strict: bool) -> bool:
         _warn(loaded.warnings)
         unfit = local_file_problems(loaded.ruleset, reg)
         for sentence in unfit:
-            click.echo(f"{file}: {sentence}", err=True)
+            say(f"{file}: {sentence}")
         if unfit:
             return False
         checks = check_sources(loaded.ruleset, reg) if data else ()
         checks = checks or tuple(local_target_checks(loaded.ruleset, reg))
     except ConfigError as exc:
         for problem in exc.problems:
-            click.echo(problem.format(), err=True)
+            say(problem.format())
         return False
     except KpiEngineError as exc:
-        click.echo(f"{file}: {exc}", err=True)
+        say(f"{file}: {exc}")
         return False
     show_checks(checks)
     stopping = failing(checks, strict)
     if stopping:
         why = " (--strict fails on warnings too)" if strict else ""
-        click.echo(f"{file}: the data failed {len(stopping)} of the checks{why}", err=True)
+        say(f"{file}: the data failed {len(stopping)} of the checks{why}")
         return False
-    click.echo(f"{file}: ok")
+    say(f"{file}: ok", err=False)
     return True
 
 
@@ -278,7 +297,7 @@ def explain(
     if fmt == "json":
         click.echo(explain_json(run_, subject))
     else:
-        click.echo("\n".join(explain_lines(run_, subject)).rstrip())
+        say("\n".join(explain_lines(run_, subject)).rstrip(), err=False)
     show_checks(run_.checks)
 
 
@@ -315,7 +334,7 @@ def preview(ruleset: Path, source_id: str, limit: int) -> None:
     shown = preview_source(loaded.ruleset, reg, source_id, limit)
     show_preview(shown, Console(file=sys.stdout, highlight=False, emoji=False))
     for note in shown.notes:
-        click.echo(note, err=True)
+        say(note)
 
 
 @cli.command()
@@ -349,7 +368,7 @@ def main() -> None:
     try:
         add_commands(cli)
     except KpiEngineError as exc:
-        click.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}")
         sys.exit(1)
     cli(prog_name="kpiengine")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,15 +11,25 @@ from typing import Any
 import jsonschema
 
 from kpiengine.checks import Check, ChecksFailed, failing
+from kpiengine.connectors.redact import Redactor
 from kpiengine.errors import KpiEngineError
 from kpiengine.evaluate.engine import evaluate
 from kpiengine.output import Output, Written
 from kpiengine.phases import phase
+from kpiengine.plan.envvars import variable_values
 from kpiengine.plan.resolved_options import resolved_options
-from kpiengine.plan.ruleset import Ruleset
+from kpiengine.plan.ruleset import OutputSpec, Ruleset
+from kpiengine.plan.written_files import (
+    placed_options,
+    refuse_read_file,
+    write_root,
+    written_options,
+)
 from kpiengine.plugins import Registry
+from kpiengine.results.destination import Replace, destination
 from kpiengine.results.model import Results
-from kpiengine.results.targets import to_standard_stream
+from kpiengine.results.targets import target_path, to_standard_stream
+from kpiengine.results.write_lock import folders_locked
 from kpiengine.suggest import did_you_mean
 
 
@@ -64,22 +74,32 @@ def output_from_request(request: OutputRequest, reg: Registry) -> Output:
 def make_outputs(
     ruleset: Ruleset, reg: Registry, requests: Sequence[OutputRequest]
 ) -> list[Output]:
-    """The -o outputs if any were given, else the ruleset's, else the console."""
+    """The -o outputs if any were given, else the ruleset's, else the console. An -o output
+    writes anywhere but onto the ruleset or a file the run reads; the ruleset's write in its
+    folder or `--output-dir` (`plan.written_files`)."""
     if requests:
-        return [output_from_request(r, reg) for r in requests]
+        outputs = [output_from_request(r, reg) for r in requests]
+        for request, output in zip(requests, outputs, strict=True):
+            _refuse_read_file(output, f"-o {request.plugin}:{request.target}", ruleset, reg)
+        return outputs
     if not ruleset.outputs:
         return [output_from_request(OutputRequest("console", None), reg)]
-    return [
-        _ruleset_output(reg.output(spec.plugin), spec.options, i, ruleset.base_dir)
-        for i, spec in enumerate(ruleset.outputs)
-    ]
+    return [_ruleset_output(spec, i, ruleset, reg) for i, spec in enumerate(ruleset.outputs)]
 
 
-def _ruleset_output(
-    cls: type[Output], options: Mapping[str, Any], index: int, base_dir: Path
-) -> Output:
-    """An output of the ruleset's, given its options with their `${NAME}`s resolved and checked."""
-    return cls(resolved_options(options, cls.options_schema, f"outputs[{index}].options"), base_dir)
+def _refuse_read_file(output: Output, where: str, ruleset: Ruleset, reg: Registry) -> None:
+    if writes_a_file(output):
+        target = str(output.options[str(type(output).target_option)])
+        refuse_read_file(Path(output.base_dir, target), where, ruleset, reg)
+
+
+def _ruleset_output(spec: OutputSpec, index: int, ruleset: Ruleset, reg: Registry) -> Output:
+    """An output of the ruleset's, given its options with their `${NAME}`s resolved and checked,
+    and the files it writes placed in the run's write folder."""
+    cls, where = reg.output(spec.plugin), f"outputs[{index}].options"
+    options = resolved_options(spec.options, cls.options_schema, where)
+    written = written_options(cls.options_schema, cls.target_option)
+    return cls(placed_options(options, written, where, ruleset, reg), write_root(ruleset))
 
 
 def run_and_write(
@@ -99,9 +119,37 @@ def run_and_write(
     stopping = failing(run.checks, strict)
     if stopping:
         raise ChecksFailed(stopping, strict)
-    with phase(f"writing {', '.join(o.name for o in outputs)}"):
+    hide = _naming(ruleset)
+    with (
+        phase(f"writing {', '.join(o.name for o in outputs)}"),
+        folders_locked(written_folders(outputs)),
+        hide.scrubbed(),
+    ):
         written = write_outputs(outputs, run.results)
-    return run.checks, confirmations(written)
+    return run.checks, [hide.redact(line) for line in confirmations(written)]
+
+
+def _naming(ruleset: Ruleset) -> Redactor:
+    """What shows the values of the outputs' variables as their `${NAME}`s."""
+    return Redactor.naming(variable_values([dict(spec.options) for spec in ruleset.outputs]))
+
+
+def written_folders(outputs: Sequence[Output]) -> list[Path]:
+    """The folders the outputs write files into (replaced files: not standard output, devices
+    or FIFOs)."""
+    paths = [
+        target_path(str(o.options[str(type(o).target_option)]), o.base_dir)
+        for o in outputs
+        if writes_a_file(o)
+    ]
+    return [p.parent for p in paths if _replaced(p)]
+
+
+def _replaced(path: Path) -> bool:
+    try:
+        return isinstance(destination(path), Replace)
+    except OSError:  # the write will say why the path cannot be written
+        return False
 
 
 def write_outputs(outputs: Sequence[Output], results: Results) -> list[Written | None]:

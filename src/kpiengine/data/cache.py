@@ -1,10 +1,14 @@
 """The source cache: a cacheable source's fetched records kept as Parquet, reused until --refresh.
 
-One file per source configuration, named by a hash of everything that shapes the records (plugin,
+One entry per source configuration, named by a hash of everything that shapes the records (plugin,
 resolved options, `fields`, requested columns and types, period span). Option values, secrets
-included, only ever enter that hash: no option is written to the cache in clear. An entry is
-written whole or not at all (temporary file, then rename), so a run reads either one complete
-earlier fetch or a complete new one, and a failed fetch leaves the previous entry in place.
+included, only ever enter that hash: no option is written to the cache in clear. An entry is two
+files: the records (`.parquet`) and their description (`.json`: when they were fetched, the
+fetch's notes, and the SHA-256 of the Parquet file). Each is written whole or not at all
+(temporary file, then rename), and a failed fetch leaves the previous entry in place.
+
+An entry is used only if its description reads and its records are the very bytes it describes:
+one damaged, half-replaced or edited by hand is discarded and fetched again, with a warning.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -30,10 +34,9 @@ from kpiengine.source import FetchRequest
 CACHE_DIR_ENV = "KPIENGINE_CACHE_DIR"
 """Environment variable naming the cache folder, instead of `.kpiengine-cache/` by the ruleset."""
 CACHE_DIR_NAME = ".kpiengine-cache"
-FORMAT = 1
+FORMAT = 2
 """Bumped when the layout of entries changes, so old entries are simply not found again."""
 
-_META_KEY = b"kpiengine.data.cache"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
@@ -48,6 +51,8 @@ class Fetched:
     """When these records were current: the next incremental refresh asks for changes since."""
     info: tuple[str, ...] = ()
     """What the engine said about the fetch itself: read from the cache, merged, not kept."""
+    warnings: tuple[str, ...] = ()
+    """What the engine warns about the fetch: a cache entry that could not be used."""
 
 
 @dataclass(frozen=True)
@@ -131,13 +136,15 @@ class SourceCache:
         tell what changed), or `fetch()`'s; what is returned is then kept under `key`."""
         path = self.entry(request.source_id, key)
         cached = None if self.refresh else read_entry(path, request.source_id)
-        if cached is None:
-            fetched = fetch()
-        else:
+        if isinstance(cached, Fetched):
             updated = update(cached) if update is not None else None
             if updated is None:
                 return cached
             fetched = updated
+        else:
+            fetched = fetch()
+        if isinstance(cached, Discarded):
+            fetched = replace(fetched, warnings=(*fetched.warnings, cached.warning))
         problem = self._write(path, _requested(fetched, request), request.source_id)
         return fetched if problem is None else replace(fetched, info=(*fetched.info, problem))
 
@@ -146,7 +153,7 @@ class SourceCache:
         try:
             _prepare(self.directory)
             write_entry(path, fetched, source_id)
-        except (OutputError, pa.ArrowException) as exc:
+        except (OSError, OutputError, pa.ArrowException) as exc:
             return (
                 f"source '{source_id}': its records could not be kept in the cache ({exc}); "
                 "the next run fetches them again"
@@ -173,44 +180,107 @@ def _prepare(directory: Path) -> None:
         raise OutputError(f"cannot create the cache folder {directory}: {exc.strerror}") from exc
 
 
+def description_of(path: Path) -> Path:
+    """The entry's description, beside its records: `deals-<key>.json`."""
+    return path.with_suffix(".json")
+
+
 def write_entry(path: Path, fetched: Fetched, source_id: str) -> None:
-    """Write the records and their notes (no options) atomically: whole, or not at all."""
+    """Write the records, then their description (no options), each atomically."""
+    import pyarrow.parquet as pq  # loads only when a cache is written
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(fetched.table.replace_schema_metadata(None), sink)
+    records = sink.getvalue().to_pybytes()
     meta = {
+        "format": FORMAT,
         "source": source_id,
         "fetched_at": datetime.now().isoformat(timespec="seconds"),
         "watermark": fetched.watermark.isoformat() if fetched.watermark else None,
         "notes": list(fetched.notes),
+        "sha256": hashlib.sha256(records).hexdigest(),
     }
-    table = fetched.table.replace_schema_metadata(
-        {_META_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
-    )
     with atomic_write(path, mode="wb", encoding=None) as handle:
-        import pyarrow.parquet as pq  # loads only when a cache is written
+        handle.write(records)
+    with atomic_write(description_of(path), encoding="utf-8") as handle:
+        json.dump(meta, handle, ensure_ascii=False, indent=1)
 
-        pq.write_table(table, handle)
+
+@dataclass(frozen=True)
+class Discarded:
+    """An entry that was there but could not be used: why, as the run's warning."""
+
+    warning: str
 
 
-def read_entry(path: Path, source_id: str) -> Fetched | None:
+class _Unusable(Exception):
+    """Why an entry cannot be used, in a few words."""
+
+
+def read_entry(path: Path, source_id: str) -> Fetched | Discarded | None:
     """The entry's records and notes, with one more note saying they came from the cache.
 
-    None when there is no usable entry: a missing or damaged file is simply fetched again.
+    None when there is no entry; Discarded (and the entry removed) when there is one that cannot
+    be used: a description that does not read, records missing, damaged or changed since.
     """
+    if not path.exists() and not description_of(path).exists():
+        return None
+    try:
+        return _read(path, source_id)
+    except _Unusable as exc:
+        for part in (path, description_of(path)):
+            with suppress(OSError):
+                part.unlink(missing_ok=True)
+        return Discarded(
+            f"source '{source_id}': its cache entry {path.name} could not be used ({exc}); "
+            "its records were fetched again"
+        )
+
+
+def _read(path: Path, source_id: str) -> Fetched:
+    meta = _description(description_of(path))
+    try:
+        records = path.read_bytes()
+    except OSError as exc:
+        raise _Unusable(f"its records cannot be read: {exc.strerror or exc}") from exc
+    if hashlib.sha256(records).hexdigest() != meta["sha256"]:
+        raise _Unusable("its records were changed after they were fetched")
     try:
         import pyarrow.parquet as pq
 
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException):
-        return None
-    raw = (table.schema.metadata or {}).get(_META_KEY)
-    if raw is None:
-        return None
-    meta = json.loads(raw)
-    when = str(meta.get("fetched_at", "?")).replace("T", " ")[:16]
+        table = pq.read_table(pa.BufferReader(records))
+    except (OSError, pa.ArrowException) as exc:
+        raise _Unusable("its records are not a Parquet table") from exc
+    when = str(meta["fetched_at"]).replace("T", " ")[:16]
     note = (
         f"source '{source_id}': records fetched {when}, read from the cache "
         "(--refresh fetches them again)"
     )
-    notes = tuple(str(n) for n in meta.get("notes", []))
-    mark = meta.get("watermark")
-    watermark = datetime.fromisoformat(mark) if isinstance(mark, str) else None
-    return Fetched(table.replace_schema_metadata(None), notes, watermark, (note,))
+    return Fetched(table, tuple(meta["notes"]), meta["watermark"], (note,))
+
+
+def _description(path: Path) -> dict[str, Any]:
+    """The entry's description, checked key by key."""
+    try:
+        meta = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise _Unusable(f"its description cannot be read: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise _Unusable("its description is not valid JSON") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _Unusable("its description is not one this version writes")
+    notes, digest = meta.get("notes"), meta.get("sha256")
+    if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
+        raise _Unusable("its description's notes are not a list of texts")
+    if not (isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)):
+        raise _Unusable("its description has no SHA-256 of its records")
+    return {**meta, "watermark": _watermark(meta.get("watermark"))}
+
+
+def _watermark(mark: Any) -> datetime | None:
+    if mark is None:
+        return None
+    try:
+        return datetime.fromisoformat(str(mark))
+    except ValueError as exc:
+        raise _Unusable("its description's watermark is not a time") from exc

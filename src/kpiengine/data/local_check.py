@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from kpiengine.data.store import make_source
+from kpiengine.data.store import make_source, naming
 from kpiengine.errors import SourceError
-from kpiengine.plan.envvars import UnsetVariableError
+from kpiengine.plan.envvars import UnsetVariableError, VariableUseError
 from kpiengine.plan.fieldtypes import required_fields
 from kpiengine.plan.resolved_options import VariableValueError
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
@@ -39,10 +39,11 @@ def _problem(
     spec: SourceSpec, ruleset: Ruleset, registry: Registry, wanted: Mapping[str, FieldType]
 ) -> str | None:
     try:
-        columns = make_source(spec, ruleset, registry).fields()
+        with naming(spec).scrubbed():
+            columns = make_source(spec, ruleset, registry).fields()
     except UnsetVariableError:
         return None  # the file is named when the plan runs, and the run reads it then
-    except (SourceError, VariableValueError) as exc:
+    except (SourceError, VariableUseError, VariableValueError) as exc:
         return str(exc)
     if columns is None or not registry.source(spec.plugin).fields_complete:
         return None

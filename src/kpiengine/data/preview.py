@@ -17,13 +17,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kpiengine.data.store import Store, fetch_source, make_source
+from kpiengine.data.store import Store, fetch_source, make_source, naming
 from kpiengine.errors import KpiEngineError
 from kpiengine.names import RECORD
 from kpiengine.plan.fieldtypes import record_dates, required_fields
 from kpiengine.plan.periods import calendar_span
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
 from kpiengine.plugins import Registry
+from kpiengine.printable import printable
 from kpiengine.source import FieldType, Source
 from kpiengine.sql import ident
 from kpiengine.suggest import did_you_mean
@@ -77,7 +78,8 @@ def preview_source(
     """Fetch `source_id` as a run would, and keep its first `limit` records."""
     spec = source_spec(ruleset, source_id)
     source = make_source(spec, ruleset, registry)
-    wanted = wanted_fields(ruleset, spec, source)
+    with naming(spec).scrubbed():
+        wanted = wanted_fields(ruleset, spec, source)
     store = Store(duckdb.connect(":memory:"))
     try:
         dates = record_dates(ruleset).get(spec.id, frozenset())
@@ -98,7 +100,8 @@ def preview_source(
 
 
 def cell_text(value: Any) -> str:
-    """A value as the user wrote it: 1200 not 1200.000000, dates as YYYY-MM-DD, empty as ''."""
+    """A value as the user wrote it: 1200 not 1200.000000, dates as YYYY-MM-DD, empty as '';
+    control characters escaped (`kpiengine.printable`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -107,7 +110,7 @@ def cell_text(value: Any) -> str:
         return format(value.normalize(), "f")
     if isinstance(value, date):
         return value.isoformat()
-    return " ".join(str(value).splitlines()).replace("\t", " ")
+    return printable(" ".join(str(value).splitlines()).replace("\t", " "))
 
 
 def summary(preview: Preview) -> str:
@@ -121,7 +124,7 @@ def summary(preview: Preview) -> str:
 
 def plain_lines(preview: Preview) -> Iterator[str]:
     """Tab-separated lines, header first: for a pipe, a file or another program."""
-    yield "\t".join(preview.columns)
+    yield "\t".join(printable(c) for c in preview.columns)
     for row in preview.rows:
         yield "\t".join(cell_text(v) for v in row)
 
@@ -137,7 +140,8 @@ def rich_table(preview: Preview) -> Table:
     """The records as a rich table, numbers right-aligned."""
     table = Table(title=f"{preview.source_id} ({preview.plugin})", title_justify="left")
     for index, column in enumerate(preview.columns):
-        table.add_column(column, justify="right" if _numeric(preview, index) else "left")
+        right = _numeric(preview, index)
+        table.add_column(Text(printable(column)), justify="right" if right else "left")
     for row in preview.rows:
         table.add_row(*(Text(cell_text(v)) for v in row))
     return table

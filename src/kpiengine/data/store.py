@@ -11,15 +11,18 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from kpiengine.checks.model import Check
+from kpiengine.checks.model import Check, Severity
+from kpiengine.connectors.redact import Redactor
 from kpiengine.data.cache import Fetched, SourceCache, active_cache, cache_key
 from kpiengine.data.refresh import updater, watermark_now, with_id
 from kpiengine.errors import SourceError
 from kpiengine.names import RECORD, SOURCE_ROW
 from kpiengine.numeric import SOURCE_SQL
+from kpiengine.plan.envvars import variable_values
 from kpiengine.plan.fieldtypes import record_dates
 from kpiengine.plan.resolved_options import resolved_options
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
+from kpiengine.plan.written_files import placed_options, written_options
 from kpiengine.plugins import Registry
 from kpiengine.source import FetchRequest, FieldType, Source
 from kpiengine.sql import ident
@@ -44,6 +47,10 @@ class Store:
     """What the sources and the cache said while fetching, as checks of the run."""
     fields: dict[str, dict[str, FieldType]] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
+    namings: dict[str, Redactor] = field(default_factory=dict)
+    """Per source, what shows its variables' values as their `${NAME}`s (`naming`)."""
+    digests: dict[str, str] = field(default_factory=dict)
+    """Per source, a digest of its records as the plan reads them (`records_digest`)."""
 
     @staticmethod
     def view(source_id: str) -> str:
@@ -51,7 +58,9 @@ class Store:
 
     def locate(self, source_id: str, positions: Sequence[int]) -> list[str]:
         """Where records are (by their `RECORD` positions), in the source's own terms."""
-        return self.sources[source_id].locate(positions)
+        naming = self.namings.get(source_id, Redactor(()))
+        with naming.scrubbed():
+            return [naming.redact(place) for place in self.sources[source_id].locate(positions)]
 
     def close(self) -> None:
         """Free the fetched records (the run's results no longer need them)."""
@@ -61,11 +70,22 @@ class Store:
         return self.con.execute(sql, params or []).fetchall()
 
 
+def naming(spec: SourceSpec) -> Redactor:
+    """What shows the values of the source's variables as their `${NAME}`s: a message, a note or
+    a log record of its plugin never prints a variable's value (a path, an address, a secret)."""
+    return Redactor.naming(variable_values(spec.options))
+
+
 def make_source(spec: SourceSpec, ruleset: Ruleset, registry: Registry) -> Source:
-    """The source's plugin, given its options with their `${NAME}`s resolved and checked."""
+    """The source's plugin, given its options with their `${NAME}`s resolved and checked, and
+    the files it writes placed in the run's write folder (`plan.written_files`)."""
     cls = registry.source(spec.plugin)
-    options = resolved_options(spec.options, cls.options_schema, f"sources.{spec.id}.options")
-    return cls(spec.id, options, ruleset.base_dir)
+    where = f"sources.{spec.id}.options"
+    options = resolved_options(spec.options, cls.options_schema, where)
+    written = written_options(cls.options_schema)
+    options = placed_options(options, written, where, ruleset, registry)
+    with naming(spec).scrubbed():
+        return cls(spec.id, options, ruleset.base_dir)
 
 
 def _as_table(data: pa.Table | Iterable[pa.RecordBatch], spec: SourceSpec) -> pa.Table:
@@ -194,15 +214,43 @@ def fetch_source(
     dates: frozenset[str] = frozenset(),
 ) -> None:
     request = fetch_request(source, spec, wanted, span, dates)
-    fetched = fetch_records(source, spec, request, cache)
-    try:
-        store_records(store, spec, wanted, fetched.table)
-    except duckdb.Error as exc:
-        raise SourceError(f"source '{spec.id}' (plugin '{spec.plugin}'): {exc}") from exc
+    hide = naming(spec)
+    with hide.scrubbed():
+        fetched = fetch_records(source, spec, request, cache)
+        try:
+            store_records(store, spec, wanted, fetched.table)
+        except duckdb.Error as exc:
+            raise SourceError(f"source '{spec.id}' (plugin '{spec.plugin}'): {exc}") from exc
     store.fields[spec.id] = dict(wanted)
     store.sources[spec.id] = source
-    store.notes += [Check("source-note", "warning", text, spec.id) for text in fetched.notes]
-    store.notes += [Check("source-fetch", "info", text, spec.id) for text in fetched.info]
+    store.namings[spec.id] = hide
+    store.digests[spec.id] = records_digest(store, spec.id)
+    store.notes += fetch_checks(spec.id, fetched, hide)
+
+
+def records_digest(store: Store, source_id: str) -> str:
+    """The records' count and the sum of each record's hash (its position and every field the
+    plan reads): the same records give the same digest, and any other records almost surely
+    another. One scan, in parallel; what a run id is made of (`results.run_id`)."""
+    columns = ", ".join(ident(n) for n in [RECORD, *sorted(store.fields[source_id])])
+    sql = f"SELECT count(*), CAST(sum(hash({columns})) AS VARCHAR) FROM {store.view(source_id)}"
+    count, total = store.query(sql)[0]
+    return f"{count}:{total or 0}"
+
+
+def fetch_checks(source_id: str, fetched: Fetched, hide: Redactor) -> list[Check]:
+    """What a fetch said, as checks of the run: the plugin's notes and a cache entry that had to
+    be fetched again (warnings), how the records were fetched (info)."""
+    said: list[tuple[str, Severity, tuple[str, ...]]] = [
+        ("source-note", "warning", fetched.notes),
+        ("source-fetch", "warning", fetched.warnings),
+        ("source-fetch", "info", fetched.info),
+    ]
+    return [
+        Check(code, severity, hide.redact(text), source_id)
+        for code, severity, texts in said
+        for text in texts
+    ]
 
 
 def open_store(

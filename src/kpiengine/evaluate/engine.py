@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 
 from kpiengine.checks import Check, ChecksFailed, failing, ordered
 from kpiengine.checks.run import data_checks, result_checks
@@ -18,6 +19,7 @@ from kpiengine.plan.periods import Period, calendar_periods, calendar_span
 from kpiengine.plan.ruleset import Ruleset
 from kpiengine.plugins import Registry
 from kpiengine.results.model import Results
+from kpiengine.results.run_id import run_id
 from kpiengine.suggest import did_you_mean
 
 
@@ -53,16 +55,22 @@ def select_periods(ruleset: Ruleset, wanted: Sequence[str]) -> tuple[Period, ...
 
 
 def make_results(
-    ruleset: Ruleset, periods: Sequence[Period], evaluation: Evaluation, checks: Sequence[Check]
+    ruleset: Ruleset,
+    periods: Sequence[Period],
+    evaluation: Evaluation,
+    checks: Sequence[Check],
+    digests: Mapping[str, str],
 ) -> Results:
+    ids = tuple(p.id for p in periods)
     return Results(
         ruleset_name=ruleset.name,
         ruleset_sha256=ruleset.sha256,
         locale=ruleset.locale,
         currency=ruleset.currency,
-        periods=tuple(p.id for p in periods),
+        periods=ids,
         table=evaluation.table,
         checks=ordered(checks),
+        run_id=run_id(version("kpiengine"), ruleset.sha256, ids, digests),
     )
 
 
@@ -109,5 +117,5 @@ def evaluate(
     with phase(f"scoring {len(subjects):,} people × {len(periods)} periods"):
         evaluation = _columnar(ruleset, store, subjects, periods, all_periods, trace)
         checks += result_checks(ruleset, evaluation.people)
-        results = make_results(ruleset, periods, evaluation, checks)
+        results = make_results(ruleset, periods, evaluation, checks, store.digests)
     return Run(ruleset, periods, store, results, evaluation)

@@ -7,20 +7,25 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kpiengine.errors import ConfigError, SourceError
 from kpiengine.expressions import DEFAULT_FUNCTIONS, FunctionTable
+from kpiengine.output import Output
 from kpiengine.plan.assemble import build_ruleset
 from kpiengine.plan.build import build_sources
 from kpiengine.plan.envvars import has_variables
 from kpiengine.plan.fieldtypes import type_conflicts
 from kpiengine.plan.numbers import number_problems
+from kpiengine.plan.option_variables import variable_findings
 from kpiengine.plan.problems import Path as DocPath
 from kpiengine.plan.problems import Problem, errors_in
 from kpiengine.plan.ruleset import Ruleset, SourceSpec
 from kpiengine.plan.schema import check_schema, full_schema
+from kpiengine.plan.written_files import path_form_problem, written_options
 from kpiengine.plan.yamlload import Document, load_document
 from kpiengine.plugins import Registry
+from kpiengine.source import Source
 
 
 @dataclass(frozen=True)
@@ -85,10 +90,58 @@ def probe_fields(
     return fields
 
 
+def _plugin_options(
+    doc: Document, registry: Registry
+) -> list[tuple[DocPath, type[Source] | type[Output], Mapping[str, Any]]]:
+    """Each source's and output's place, installed plugin and options, as written."""
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    sources, outputs = data.get("sources"), data.get("outputs")
+    found: list[tuple[DocPath, Mapping[str, Any], Any]] = []
+    if isinstance(sources, Mapping):
+        found += [(("sources", sid), registry.sources, spec) for sid, spec in sources.items()]
+    if isinstance(outputs, list):
+        found += [(("outputs", i), registry.outputs, spec) for i, spec in enumerate(outputs)]
+    return [
+        (at, installed[spec["plugin"]][0], spec["options"])
+        for at, installed, spec in found
+        if isinstance(spec, Mapping)
+        and spec.get("plugin") in installed
+        and isinstance(spec.get("options"), Mapping)
+    ]
+
+
+def variable_problems(doc: Document, registry: Registry, known: list[Problem]) -> list[Problem]:
+    """Each `${NAME}` an option may not take (`plan.option_variables`), where no problem is
+    already known."""
+    taken = {p.path for p in known}
+    problems = []
+    for at, cls, options in _plugin_options(doc, registry):
+        for finding in variable_findings(options, cls.options_schema, os.environ):
+            where = (*at, "options", *finding.path)
+            if where not in taken:
+                problems.append(doc.problem(where, finding.message))
+    return problems
+
+
+def written_path_problems(doc: Document, registry: Registry, known: list[Problem]) -> list[Problem]:
+    """Each file the ruleset would write outside its folder (`plan.written_files`)."""
+    taken = {p.path for p in known}
+    problems = []
+    for at, cls, options in _plugin_options(doc, registry):
+        for name in written_options(cls.options_schema, getattr(cls, "target_option", None)):
+            value, where = options.get(name), (*at, "options", name)
+            problem = path_form_problem(value) if isinstance(value, str) else None
+            if problem is not None and where not in taken:
+                problems.append(doc.problem(where, problem))
+    return problems
+
+
 def check_document(doc: Document, path: Path, registry: Registry) -> tuple[Ruleset, list[Problem]]:
     """Every problem in the document, sorted by position, and the ruleset built from it."""
     numbers = number_problems(doc)
     problems = check_schema(doc, schema_for(registry)) + numbers
+    problems += variable_problems(doc, registry, problems)
+    problems += written_path_problems(doc, registry, problems)
     sources_ok = not any(p.path[:1] == ("sources",) for p in errors_in(problems))
     fields = probe_fields(doc, registry, path.parent, problems) if sources_ok else {}
     ruleset, more = build_ruleset(doc, path, functions_for(registry), fields)

@@ -1,20 +1,23 @@
 """A plugin's options as it receives them: every `${NAME}` resolved, and checked again.
 
-The ruleset's schema lets an option whose text must have a form (a web address, an API name)
-be a whole `${NAME}`, since its value is known only when the plan runs. Here the resolved
-options meet the plugin's own schema; a refusal names the option and the variable, never the
-value — a variable may hold a secret.
+The ruleset's schema lets an option whose text must have a form (a web address) be a whole
+`${NAME}`, since its value is known only when the plan runs. Here the uses of variables are
+checked again (`option_variables`: which options may take one, and which variables are allowed),
+then the resolved options meet the plugin's own schema; a refusal names the option and the
+variable, never the value — a variable may hold a secret.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from jsonschema import Draft202012Validator
 
 from kpiengine.errors import KpiEngineError
-from kpiengine.plan.envvars import has_variables, resolve, variables_in, whole_variable
+from kpiengine.plan.envvars import VariableUseError, has_variables, resolve, whole_variable
+from kpiengine.plan.option_variables import variable_findings
 from kpiengine.plan.problems import Path, format_path
 
 # jsonschema ships no type information: its ValidationError is handled as this alias.
@@ -34,7 +37,13 @@ def resolved_options(
     env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """`options` (found at `where`, e.g. `sources.crm.options`) with every `${NAME}` resolved;
+    VariableUseError when a variable is used where none may be, or is not allowed;
     VariableValueError when a resolved value does not fit the plugin's options `schema`."""
+    env = os.environ if env is None else env
+    findings = variable_findings(options, schema, env)
+    if findings:
+        found = findings[0]
+        raise VariableUseError(f"{format_path((where, *found.path))}: {found.message}")
     resolved: dict[str, Any] = resolve(options, where, env)
     if not has_variables(options):
         return resolved
@@ -77,21 +86,8 @@ def _refusal(error: Error, options: Mapping[str, Any], where: str) -> str:
     name = whole_variable(raw)
     if name is not None:
         return f"{at}: the environment variable {name} does not hold {_wanted(error)}"
-    names = _names(raw)
-    if not names:  # the schema refused nothing a variable brought; never expected after load
-        return f"{at}: is not {_wanted(error)}"
-    variables = f"variable {names[0]}" if len(names) == 1 else f"variables {', '.join(names)}"
-    return f"{at}: with the environment {variables} filled in, it is not {_wanted(error)}"
-
-
-def _names(raw: Any) -> list[str]:
-    if isinstance(raw, str):
-        return variables_in(raw)
-    if isinstance(raw, Mapping):
-        raw = list(raw.values())
-    if isinstance(raw, list):
-        return list(dict.fromkeys(n for item in raw for n in _names(item)))
-    return []
+    # the schema refused nothing a variable brought; never expected after load
+    return f"{at}: is not {_wanted(error)}"
 
 
 def _wanted(error: Error) -> str:

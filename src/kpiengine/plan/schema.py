@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from kpiengine.errors import PluginError
+from kpiengine.option_roles import role_mistakes
 from kpiengine.plan.envvars import WHOLE_VARIABLE
 from kpiengine.plan.problems import Path, Problem
 from kpiengine.plan.yamlload import Document
@@ -75,6 +76,9 @@ def _when_plugin(name: str, options: Mapping[str, Any], kind: str) -> dict[str, 
         raise PluginError(
             f"{kind} plugin '{name}' has an invalid options schema: {exc.message}"
         ) from exc
+    mistakes = role_mistakes(options)
+    if mistakes:
+        raise PluginError(f"{kind} plugin '{name}' has an invalid options schema: {mistakes[0]}")
     embedded = variables_allowed(copy.deepcopy(dict(options)))
     # Its own `$id` makes a plugin schema's "#/$defs/…" references resolve inside that schema.
     embedded.setdefault("$id", f"urn:kpiengine:{kind}:{name}:options")

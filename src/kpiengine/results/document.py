@@ -30,6 +30,7 @@ def _head(results: Results) -> dict[str, Any]:
     return {
         "kpiengine": DOCUMENT_VERSION,
         "ruleset": {"name": results.ruleset_name, "sha256": results.ruleset_sha256},
+        "run": {"id": results.run_id},
         "periods": list(results.periods),
     }
 

@@ -23,6 +23,9 @@ class Results:
     table: ResultTable
     checks: tuple[Check, ...] = ()
     """What the data checks found, errors first (docs/results.md)."""
+    run_id: str | None = None
+    """The run's id (`kpiengine.results.run_id`): the same for the same plan, periods and
+    records; None for results made without a run."""
 
     @property
     def money_places(self) -> int:

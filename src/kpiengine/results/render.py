@@ -7,18 +7,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from kpiengine.numeric import decimal_type
+from kpiengine.results.formulas import neutralised_sql
 from kpiengine.results.layout import Kind, ResultColumn
 from kpiengine.sql import ident, literal
 
 
-def csv_cell(column: ResultColumn, places: int) -> str:
-    """The CSV text of one cell; an absent value is an empty cell."""
+def csv_cell(column: ResultColumn, places: int, neutralised: bool = True) -> str:
+    """The CSV text of one cell; an absent value is an empty cell. `neutralised`: text that a
+    spreadsheet would take for a formula gets a `'` before it (`results.formulas`)."""
     value = ident(column.key)
-    if column.kind == "list":
-        return f"array_to_string({value}, '; ')"
     if column.kind == "money":
         return f"CAST(CAST({value} AS {decimal_type(places)}) AS VARCHAR)"
-    return value
+    if column.kind in NUMERIC or column.kind == "bool":
+        return value
+    text = f"array_to_string({value}, '; ')" if column.kind == "list" else value
+    return neutralised_sql(text) if neutralised else text
 
 
 NUMBER_CHARACTERS = frozenset("0123456789.-")

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpiengine.names import ORDER
+from kpiengine.results.formulas import neutralised_sql
 from kpiengine.results.layout import Layout, ResultColumn
 from kpiengine.results.render import csv_cell, csv_quoted, json_object
 from kpiengine.sql import literal
@@ -147,17 +148,27 @@ class ResultTable:
         """The CSV header: one name per column of `cells`."""
         return [c.header for c in self.layout.subject_columns() if c.header is not None]
 
-    def cells(self, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-        """Every subject row as text cells (None where there is no value), in batches."""
+    def cells(
+        self, batch_rows: int = BATCH_ROWS, neutralised: bool = True
+    ) -> Iterator[pa.RecordBatch]:
+        """Every subject row as text cells (None where there is no value), in batches: the CSV's
+        cells, text a spreadsheet would take for a formula with a `'` before it. A database or
+        Parquet output, which nobody opens in a spreadsheet, asks for `neutralised=False`."""
         shown = [c for c in self.layout.subject_columns() if c.header is not None]
-        select = ", ".join(f"{csv_cell(c, self.money_places)} AS c{n}" for n, c in enumerate(shown))
+        select = ", ".join(
+            f"{csv_cell(c, self.money_places, neutralised)} AS c{n}" for n, c in enumerate(shown)
+        )
         yield from self._batches(f"SELECT {select} FROM subjects", batch_rows)
 
     def csv_chunks(self, delimiter: str = ",", batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
         """The CSV as UTF-8: the header line, then the subject rows a batch of lines at a time,
         each line ending in a newline, quoted only where needed (a delimiter, quote, CR or LF)."""
         shown = [c for c in self.layout.subject_columns() if c.header is not None]
-        header = [csv_quoted(literal(c.header), delimiter, "text") for c in shown if c.header]
+        header = [
+            csv_quoted(neutralised_sql(literal(c.header)), delimiter, "text")
+            for c in shown
+            if c.header
+        ]
         line = self._connect().execute(f"SELECT {_joined(header, delimiter)}").fetchall()[0][0]
         yield line.encode("utf-8") + b"\n"
         cells = [csv_quoted(csv_cell(c, self.money_places), delimiter, c.kind) for c in shown]
