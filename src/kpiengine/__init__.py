@@ -30,6 +30,13 @@ from kpiengine.errors import (
     PluginError,
     SourceError,
 )
+from kpiengine.files import (
+    FileTooLarge,
+    NotRegularFile,
+    byte_size,
+    open_regular_file,
+    read_regular_file,
+)
 from kpiengine.hookspecs import PLUGIN_API, hookimpl
 from kpiengine.output import Output, Written
 from kpiengine.results import IndicatorInfo, Layout, ResultTable
@@ -50,12 +57,14 @@ __all__ = [
     "ExpressionError",
     "FetchRequest",
     "FieldType",
+    "FileTooLarge",
     "GroupResult",
     "IndicatorInfo",
     "IndicatorResult",
     "JsonApi",
     "KpiEngineError",
     "Layout",
+    "NotRegularFile",
     "Output",
     "OutputError",
     "PluginError",
@@ -76,11 +85,14 @@ __all__ = [
     "Written",
     "__version__",
     "atomic_write",
+    "byte_size",
     "check_http",
     "decimal_text",
     "hookimpl",
     "json_document",
     "make_client",
+    "open_regular_file",
+    "read_regular_file",
     "retry_after_seconds",
     "secret_option_names",
     "with_retries",
