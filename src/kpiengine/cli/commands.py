@@ -21,6 +21,10 @@ from kpiengine.plugins import Registry, add_commands, registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+PREVIEW_LIMIT = 1_000_000
+"""The most records `preview --limit` shows: enough to pipe a whole export to a file, and a
+number DuckDB's LIMIT takes."""
+
 
 def reports_errors(fn: F) -> F:
     """Library errors become a message on stderr and exit code 1; anything else is a bug."""
@@ -263,8 +267,8 @@ def explain(
     "-n",
     default=10,
     show_default=True,
-    type=click.IntRange(min=1),
-    help="How many records to show.",
+    type=click.IntRange(min=1, max=PREVIEW_LIMIT),
+    help=f"How many records to show (at most {PREVIEW_LIMIT:,}).",
 )
 @reports_errors
 def preview(ruleset: Path, source_id: str, limit: int) -> None:
