@@ -41,7 +41,9 @@ def within(fn, seconds=PATIENCE, release=None):
 
 
 def _bounded_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = CHILD_MEMORY if hard == resource.RLIM_INFINITY else min(CHILD_MEMORY, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def kpiengine(*args, cwd, seconds=PATIENCE):
