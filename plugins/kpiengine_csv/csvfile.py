@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpiengine import SourceError
+from kpiengine_csv.limits import Limits
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "big5", "utf-16", "latin-1")
 """The encodings a ruleset may name; utf-8 also accepts a byte-order mark."""
@@ -28,6 +29,7 @@ class CsvFile:
     path: Path
     delimiter: str = ","
     encoding: str = "utf-8"
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def codec(self) -> str:

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from kpiengine import FieldType
-from kpiengine_csv.table import Column
+from kpiengine_csv.table import Column, Shape
 
 NATIVE: dict[FieldType, str] = {
     "string": "VARCHAR",
@@ -31,25 +31,21 @@ def _quoted(name: str) -> str:
 
 
 def typed_read(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    delimiter: str,
-    width: int,
-    columns: Sequence[Column],
+    con: duckdb.DuckDBPyConnection, path: Path, shape: Shape, columns: Sequence[Column]
 ) -> pa.Table | None:
     """The requested columns in file order, or None when the file needs the careful reading."""
     if any(c.type not in NATIVE for c in columns):
         return None
     kinds = {c.index: NATIVE[c.type] for c in columns}
-    types = ", ".join(f"'c{i}': '{kinds.get(i, 'VARCHAR')}'" for i in range(width))
-    empty = " AND ".join(f"c{i} IS NULL" for i in range(width)) or "false"
+    types = ", ".join(f"'c{i}': '{kinds.get(i, 'VARCHAR')}'" for i in range(shape.width))
+    empty = " AND ".join(f"c{i} IS NULL" for i in range(shape.width)) or "false"
     select = ", ".join(f"c{c.index} AS {_quoted(c.name)}" for c in columns)
     sql = (
         f"SELECT {select} FROM read_csv($path, auto_detect=false, header=true, "
-        f"columns={{{types}}}, delim=$delim, quote='\"', escape='\"', comment='', "
-        f"dateformat='%Y-%m-%d') WHERE NOT ({empty})"
+        f"columns={{{types}}}, delim=$delim, max_line_size=$max_line, quote='\"', escape='\"', "
+        f"comment='', dateformat='%Y-%m-%d') WHERE NOT ({empty})"
     )
     try:
-        return con.sql(sql, params={"path": str(path), "delim": delimiter}).to_arrow_table()
+        return con.sql(sql, params=shape.params(path)).to_arrow_table()
     except duckdb.Error:
         return None

@@ -9,7 +9,9 @@ blank lines count as records but carry no row, and rows DuckDB set aside carry n
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,18 +25,51 @@ class Record:
     blank: bool
 
 
-def records(path: Path, delimiter: str) -> Iterator[Record]:
-    """Every record of a utf-8 file with the physical line it starts on."""
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+class LongValue(Exception):
+    """A value longer than the reader's limit — usually a double quote that never closes."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"a value starting on line {line} is too long")
+        self.line = line
+        """The line its record starts on."""
+
+
+@contextmanager
+def field_limit(characters: int) -> Iterator[None]:
+    """Python's csv reader refuses values over `characters` in the block, not over 128 Ki."""
+    before = csv.field_size_limit(characters)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def records(path: Path, delimiter: str, max_value: int) -> Iterator[Record]:
+    """Every record of a utf-8 file with the physical line it starts on; LongValue at a value
+    of over `max_value` characters."""
+    with (
+        path.open(encoding="utf-8-sig", errors="replace", newline="") as handle,
+        field_limit(max_value),
+    ):
         reader = csv.reader(handle, delimiter=delimiter, strict=False)
         last_line = 0
-        for number, fields in enumerate(reader, start=1):
+        for number in itertools.count(1):
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                raise LongValue(last_line + 1) from None
             yield Record(number, last_line + 1, not fields)
             last_line = reader.line_num
 
 
 def row_lines(
-    path: Path, delimiter: str, rows: Collection[int], set_aside: Collection[int] = ()
+    path: Path,
+    delimiter: str,
+    max_value: int,
+    rows: Collection[int],
+    set_aside: Collection[int] = (),
 ) -> dict[int, int]:
     """Start line of each data row (numbered 1… like DuckDB's ordinality) in `rows`.
 
@@ -42,7 +77,7 @@ def row_lines(
     """
     found: dict[int, int] = {}
     row = 0
-    for record in records(path, delimiter):
+    for record in records(path, delimiter, max_value):
         if record.number == 1 or record.blank or record.number in set_aside:
             continue
         row += 1
@@ -53,10 +88,12 @@ def row_lines(
     return found
 
 
-def record_lines(path: Path, delimiter: str, wanted: Collection[int]) -> dict[int, int]:
+def record_lines(
+    path: Path, delimiter: str, max_value: int, wanted: Collection[int]
+) -> dict[int, int]:
     """Start line of each record (numbered like DuckDB's rejects table) in `wanted`."""
     found: dict[int, int] = {}
-    for record in records(path, delimiter):
+    for record in records(path, delimiter, max_value):
         if record.number in wanted:
             found[record.number] = record.line
             if len(found) == len(wanted):

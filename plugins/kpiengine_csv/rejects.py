@@ -11,7 +11,7 @@ from kpiengine import atomic_write, neutralised_cell
 from kpiengine_csv.casts import REASONS
 from kpiengine_csv.csvfile import CsvFile
 from kpiengine_csv.lines import record_lines, row_lines
-from kpiengine_csv.table import BadRow, CsvTable, ReadError
+from kpiengine_csv.table import LINE_TOO_LONG, QUOTE_PROBLEM, BadRow, CsvTable, ReadError
 
 REPORT_COLUMNS = ("line", "column", "value", "reason")
 
@@ -34,8 +34,14 @@ class Reject:
         return f"{file.where(self.line)}: column '{self.column}': '{self.value}' {self.reason}"
 
 
-def read_reason(kind: str, file: CsvFile, width: int) -> str:
+def read_reason(error: ReadError, file: CsvFile, width: int) -> str:
     """A DuckDB reading error in the user's words."""
+    kind = error.kind
+    if error.unclosed_quote:
+        return (
+            "a double quote opens a value that never closes: the lines below it would be read "
+            "into it"
+        )
     if kind == "TOO MANY COLUMNS":
         return (
             f"the row has more values than the header's {width} columns "
@@ -45,10 +51,10 @@ def read_reason(kind: str, file: CsvFile, width: int) -> str:
         return f"the row has fewer values than the header's {width} columns"
     if kind == "INVALID ENCODING":
         return f"the file is not valid {file.encoding} text — {file.encoding_hint()}"
-    if kind == "UNQUOTED VALUE":
+    if kind == QUOTE_PROBLEM:
         return "a value in double quotes is not closed properly"
-    if kind == "LINE SIZE OVER MAXIMUM":
-        return "the line is too long to read"
+    if kind == LINE_TOO_LONG:
+        return f"the line is {file.limits.line_too_long()}"
     return f"the row cannot be read ({kind.lower()})"
 
 
@@ -56,19 +62,21 @@ def read_rejects(
     errors: Sequence[ReadError], file: CsvFile, path: Path, width: int
 ) -> list[Reject]:
     """Rejects for the records DuckDB set aside; `path` is the utf-8 file DuckDB read."""
-    lines = record_lines(path, file.delimiter, {e.record for e in errors})
+    wanted = {e.record for e in errors}
+    lines = record_lines(path, file.delimiter, file.limits.record_bytes, wanted)
     return [
-        Reject(lines.get(e.record, e.record), -1, "", e.text, read_reason(e.kind, file, width))
+        Reject(lines.get(e.record, e.record), -1, "", e.text, read_reason(e, file, width))
         for e in errors
     ]
 
 
 def cell_rejects(
-    table: CsvTable, bad: Sequence[BadRow], errors: Sequence[ReadError], path: Path, delimiter: str
+    table: CsvTable, bad: Sequence[BadRow], errors: Sequence[ReadError], file: CsvFile, path: Path
 ) -> list[Reject]:
     """One Reject per bad cell, with the physical line and the original row."""
     set_aside = {e.record for e in errors}
-    lines = row_lines(path, delimiter, {b.row for b in bad}, set_aside)
+    max_value = file.limits.record_bytes
+    lines = row_lines(path, file.delimiter, max_value, {b.row for b in bad}, set_aside)
     raw = table.raw_rows([b.row for b in bad])
     return [
         Reject(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kpiengine_csv.csvfile import ENCODINGS
+from kpiengine_csv.limits import MAX_CELL_BYTES, MAX_COLUMNS, MAX_LINE_BYTES
 
 TYPE_NAMES = ["string", "number", "integer", "date", "boolean"]
 
@@ -65,6 +66,36 @@ SOURCE_OPTIONS: dict[str, Any] = {
                 "description": "string (the text as written), number, integer (a whole "
                 "number), date or boolean.",
             },
+        },
+        "max_line_bytes": {
+            "type": "integer",
+            "minimum": 1024,
+            "maximum": 64 * 1024 * 1024,
+            "default": MAX_LINE_BYTES,
+            "title": "longest line",
+            "description": "The most bytes (counted in UTF-8) one line may hold, the header "
+            "included, and one row whose quoted value spans lines. A longer one stops the run "
+            "naming its line, even with on_error: skip — it is never dropped. The default is 1 "
+            "MiB.",
+        },
+        "max_cell_bytes": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 64 * 1024 * 1024,
+            "default": MAX_CELL_BYTES,
+            "title": "longest value",
+            "description": "The most bytes (counted in UTF-8) a value the plan reads may hold; a "
+            "longer one stops the run naming its line and column. The default, 128 KiB, is "
+            "above the longest cell Excel saves.",
+        },
+        "max_columns": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 16384,
+            "default": MAX_COLUMNS,
+            "title": "most columns",
+            "description": "The most columns the header may name; a wider file is refused "
+            "before its rows are read. The most it can be set to is Excel's own limit.",
         },
     },
     "required": ["path"],

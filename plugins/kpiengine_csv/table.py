@@ -20,6 +20,18 @@ from kpiengine_csv.casts import bad_sql, cast_sql
 
 
 @dataclass(frozen=True)
+class Shape:
+    """How DuckDB reads the file: the delimiter, the header's width, the longest record allowed."""
+
+    delimiter: str
+    width: int
+    max_record: int
+
+    def params(self, path: Path) -> dict[str, Any]:
+        return {"path": str(path), "delim": self.delimiter, "max_line": self.max_record}
+
+
+@dataclass(frozen=True)
 class Column:
     """A column the source delivers: its name, its position in the header, its type."""
 
@@ -36,6 +48,10 @@ class BadRow:
     columns: tuple[Column, ...]
 
 
+LINE_TOO_LONG = "LINE SIZE OVER MAXIMUM"
+QUOTE_PROBLEM = "UNQUOTED VALUE"
+
+
 @dataclass(frozen=True)
 class ReadError:
     """A record DuckDB set aside while reading (wrong number of values, bad bytes, …)."""
@@ -44,16 +60,24 @@ class ReadError:
     kind: str
     text: str
 
+    @property
+    def unclosed_quote(self) -> bool:
+        """A double quote that never closes: every line after it was read as its value."""
+        return self.kind == QUOTE_PROBLEM and "\n" in self.text
+
+    @property
+    def fatal(self) -> bool:
+        """No row to set aside, even with on_error: skip: the file itself must be fixed."""
+        return self.kind == LINE_TOO_LONG or self.unclosed_quote
+
 
 class CsvTable:
     """The rows of one utf-8 CSV file in table `rows` of a DuckDB connection."""
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, width: int
-    ) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, shape: Shape) -> None:
         self.con = con
-        self.params = {"path": str(path), "delim": delimiter}
-        self.width = width
+        self.params = shape.params(path)
+        self.width = shape.width
         self.columns: tuple[Column, ...] = ()
 
     def _read_sql(self, store_rejects: bool) -> str:
@@ -61,7 +85,8 @@ class CsvTable:
         types = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
         return (
             "read_csv($path, auto_detect=false, header=true, all_varchar=true, "
-            f"columns={{{types}}}, delim=$delim, quote='\"', escape='\"', comment='', skip=0, "
+            f"columns={{{types}}}, delim=$delim, max_line_size=$max_line, quote='\"', escape='\"', "
+            "comment='', skip=0, "
             f"ignore_errors=true, store_rejects={str(store_rejects).lower()}) "
             f"WITH ORDINALITY AS t({', '.join(names)}, __row)"
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kpiengine.connectors import DEADLINE_OPTION, MAX_RESPONSE_OPTION, TIMEOUT_OPTION
+
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 DEFAULT_OBJECT = "deals"
 DEFAULT_OWNER_KEY = "email"
@@ -79,6 +81,9 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "are the day in this time zone (default UTC). Set it to your HubSpot account's time "
             "zone, e.g. Asia/Shanghai, so a deal closed on 1 April morning is in April.",
         },
+        "timeout": TIMEOUT_OPTION,
+        "deadline": DEADLINE_OPTION,
+        "max_response_mb": MAX_RESPONSE_OPTION,
     },
     "required": ["access_token"],
     "additionalProperties": False,

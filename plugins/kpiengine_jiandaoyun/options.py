@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpiengine.connectors import TIMEOUT_OPTION
+from kpiengine.connectors import DEADLINE_OPTION, MAX_RESPONSE_OPTION, TIMEOUT_OPTION
 
 DEFAULT_BASE_URL = "https://api.jiandaoyun.com"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -43,6 +43,8 @@ CONNECTION: dict[str, Any] = {
         "description": "The form's id (表单 ID), as in the form's address.",
     },
     "timeout": TIMEOUT_OPTION,
+    "deadline": DEADLINE_OPTION,
+    "max_response_mb": MAX_RESPONSE_OPTION,
 }
 
 SOURCE_OPTIONS: dict[str, Any] = {

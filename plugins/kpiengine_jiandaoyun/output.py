@@ -18,7 +18,7 @@ from kpiengine import (
     RetryPolicy,
     decimal_text,
 )
-from kpiengine.connectors import Caller, guarded, option_timeout
+from kpiengine.connectors import Caller, guarded
 from kpiengine_jiandaoyun.connection import RETRY, form_ref, open_api
 from kpiengine_jiandaoyun.existing import Key, existing_rows
 from kpiengine_jiandaoyun.options import DEFAULT_KEY_FIELDS, OUTPUT_OPTIONS
@@ -103,8 +103,8 @@ class JiandaoyunOutput(Output):
             )
 
     def _write(self, rows: Sequence[Row]) -> None:
-        caller = Caller(
-            WHO, OutputError, self.redactor, self.retry_policy, option_timeout(self.options)
+        caller = Caller.from_options(
+            WHO, OutputError, self.redactor, self.retry_policy, self.options
         )
         with open_api(self.options, caller, "key_fields") as api:
             self._save(api, form_ref(self.options), rows)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from kpiengine import JsonApi, Redactor, Refused
+from kpiengine import FileTooLarge, JsonApi, Redactor, Refused, read_regular_file
 from kpiengine_salesforce.options import DEFAULT_LOGIN_URL
 
 if TYPE_CHECKING:  # PyJWT and cryptography load for the JWT flow only, not at start-up
@@ -24,6 +24,8 @@ TOKEN_PATH = "/services/oauth2/token"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 JWT_LIFETIME = 180
 """Seconds an assertion is valid: Salesforce wants `exp` within about five minutes."""
+MAX_KEY_BYTES = 64 * 1024
+"""The largest key file read: a 16384-bit RSA key in PEM is under 13 KiB."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,9 @@ def load_key(path: Path, who: str) -> RSAPrivateKey:
 
     where = f"{who}: the private key file '{path}' (option private_key_file)"
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_KEY_BYTES)
+    except FileTooLarge as exc:
+        raise Refused(f"{where} cannot be read: {exc} — a PEM private key is a few KiB") from None
     except OSError as exc:
         raise Refused(f"{where} cannot be read: {exc.strerror or exc}") from None
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpiengine.connectors import TIMEOUT_OPTION
+from kpiengine.connectors import DEADLINE_OPTION, MAX_RESPONSE_OPTION, TIMEOUT_OPTION
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_API_VERSION = "v62.0"
@@ -129,6 +129,8 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "zone (e.g. Asia/Shanghai). closed_on (CloseDate) is a date already.",
         },
         "timeout": TIMEOUT_OPTION,
+        "deadline": DEADLINE_OPTION,
+        "max_response_mb": MAX_RESPONSE_OPTION,
     },
     "required": ["client_id"],
     "oneOf": [{"required": ["client_secret"]}, {"required": ["private_key_file"]}],

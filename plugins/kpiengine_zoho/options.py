@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpiengine.connectors import TIMEOUT_OPTION
+from kpiengine.connectors import DEADLINE_OPTION, MAX_RESPONSE_OPTION, TIMEOUT_OPTION
 
 DEFAULT_ACCOUNTS_URL = "https://accounts.zoho.com"
 DEFAULT_MODULE = "Deals"
@@ -89,6 +89,8 @@ SOURCE_OPTIONS: dict[str, Any] = {
             "its Probability is 100 % — what Zoho sets for stages of the Closed Won type.",
         },
         "timeout": TIMEOUT_OPTION,
+        "deadline": DEADLINE_OPTION,
+        "max_response_mb": MAX_RESPONSE_OPTION,
     },
     "required": ["client_id", "client_secret", "refresh_token"],
     "additionalProperties": False,

@@ -31,6 +31,13 @@ from kpiengine.errors import (
     PluginError,
     SourceError,
 )
+from kpiengine.files import (
+    FileTooLarge,
+    NotRegularFile,
+    byte_size,
+    open_regular_file,
+    read_regular_file,
+)
 from kpiengine.hookspecs import PLUGIN_API, hookimpl
 from kpiengine.output import Output, Written
 from kpiengine.printable import printable
@@ -54,12 +61,14 @@ __all__ = [
     "ExpressionError",
     "FetchRequest",
     "FieldType",
+    "FileTooLarge",
     "GroupResult",
     "IndicatorInfo",
     "IndicatorResult",
     "JsonApi",
     "KpiEngineError",
     "Layout",
+    "NotRegularFile",
     "Output",
     "OutputError",
     "PluginError",
@@ -80,13 +89,16 @@ __all__ = [
     "Written",
     "__version__",
     "atomic_write",
+    "byte_size",
     "check_http",
     "decimal_text",
     "hookimpl",
     "json_document",
     "make_client",
     "neutralised_cell",
+    "open_regular_file",
     "printable",
+    "read_regular_file",
     "retry_after_seconds",
     "secret_option_names",
     "with_retries",

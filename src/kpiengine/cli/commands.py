@@ -23,6 +23,10 @@ from kpiengine.printable import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+PREVIEW_LIMIT = 1_000_000
+"""The most records `preview --limit` shows: enough to pipe a whole export to a file, and a
+number DuckDB's LIMIT takes."""
+
 
 def say(text: str, err: bool = True) -> None:
     """Print a line of the command's own on stderr (or stdout), control characters escaped:
@@ -309,8 +313,8 @@ def explain(
     "-n",
     default=10,
     show_default=True,
-    type=click.IntRange(min=1),
-    help="How many records to show.",
+    type=click.IntRange(min=1, max=PREVIEW_LIMIT),
+    help=f"How many records to show (at most {PREVIEW_LIMIT:,}).",
 )
 @reports_errors
 def preview(ruleset: Path, source_id: str, limit: int) -> None:

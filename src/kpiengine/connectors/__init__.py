@@ -1,6 +1,7 @@
 """The connector toolkit: what every HTTP source or output needs, solved once.
 
-- `make_client`: an httpx client with timeouts and no surprise redirects.
+- `make_client`: an httpx client with timeouts, a total deadline per request, a largest answer
+  (`ResponseTooLarge` past it) and no surprise redirects.
 - `with_retries` / `RetryPolicy`: exponential backoff with jitter on `Retryable` failures
   (429, 5xx, timeouts, vendor rate-limit codes), honouring `Retry-After`, bounded in time;
   `Refused` failures (bad credentials, exhausted quota) are never retried.
@@ -11,11 +12,14 @@
 - `JsonApi`: all of the above around one vendor's JSON API; `check_http` and `retry_later`, the
   verdicts a vendor's `check` falls back on.
 - `Caller`: who calls (named in messages), the error the user sees, the redactor, the retry policy
-  and the timeout, shared by every `JsonApi` one source or output opens (`Caller.open`).
+  and the limits (timeout, deadline, largest answer), shared by every `JsonApi` one source or
+  output opens (`Caller.open`); `Caller.from_options` reads the limits from the options.
 - `ApiSource`: the base of an API source: `who`, `redactor`, `guarded()` and `caller()` set up.
 - `guarded`: a connector's entry point, with `Refused`, exhausted retries and network failures
   turned into its SourceError or OutputError, secrets removed.
-- `TIMEOUT_OPTION`, `option_timeout`, `option_zone`: the `timeout` and `timezone` options.
+- `TIMEOUT_OPTION`, `DEADLINE_OPTION`, `MAX_RESPONSE_OPTION`, `option_timeout`,
+  `option_deadline`, `option_max_response`, `option_zone`: the `timeout`, `deadline`,
+  `max_response_mb` and `timezone` options.
 - `parse_number` / `parse_integer`: vendors' numbers as exact decimals; `CRM_FIELDS`: the
   fields every CRM source offers.
 
@@ -39,7 +43,20 @@ from kpiengine.connectors.caller import Caller, VendorParts
 from kpiengine.connectors.client import DEFAULT_TIMEOUT, make_client
 from kpiengine.connectors.failures import Refused, Retryable
 from kpiengine.connectors.guard import guarded
-from kpiengine.connectors.options import TIMEOUT_OPTION, option_timeout, option_zone
+from kpiengine.connectors.limits import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ResponseTooLarge,
+)
+from kpiengine.connectors.options import (
+    DEADLINE_OPTION,
+    MAX_RESPONSE_OPTION,
+    TIMEOUT_OPTION,
+    option_deadline,
+    option_max_response,
+    option_timeout,
+    option_zone,
+)
 from kpiengine.connectors.progress import Progress
 from kpiengine.connectors.ratelimit import RateLimiter, TokenBucket
 from kpiengine.connectors.redact import Redactor, secret_option_names
@@ -61,7 +78,11 @@ from kpiengine.connectors.values import (
 __all__ = [
     "ARROW_TYPES",
     "CRM_FIELDS",
+    "DEADLINE_OPTION",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
+    "MAX_RESPONSE_OPTION",
     "TIMEOUT_OPTION",
     "ApiSource",
     "Caller",
@@ -71,6 +92,7 @@ __all__ = [
     "RateLimiter",
     "Redactor",
     "Refused",
+    "ResponseTooLarge",
     "RetriesExhausted",
     "RetryPolicy",
     "Retryable",
@@ -82,6 +104,8 @@ __all__ = [
     "encode_json",
     "guarded",
     "make_client",
+    "option_deadline",
+    "option_max_response",
     "option_timeout",
     "option_zone",
     "parse_integer",

@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from kpiengine.connectors.failures import Refused, Retryable
+from kpiengine.connectors.failures import Refused, Retryable, too_large, transport_failure
+from kpiengine.connectors.limits import ResponseTooLarge
 from kpiengine.connectors.ratelimit import RateLimiter
 from kpiengine.connectors.redact import Redactor
 from kpiengine.connectors.retry import (
@@ -223,9 +224,18 @@ class JsonApi:
                 response = self.client.get(path, params=dict(query or {}), headers=headers)
             else:
                 response = self.client.post(path, content=content, headers=headers)
-        except httpx.TimeoutException:
-            raise Retryable(f"{self.service} did not answer {self.who} in time") from None
+        except httpx.TimeoutException as exc:
+            raise Retryable(self._late(exc)) from None
         except httpx.TransportError as exc:
-            raise Retryable(f"cannot reach {self.service} for {self.who}: {exc}") from None
+            raise transport_failure(exc, self.service, self.who) from None
+        except ResponseTooLarge as exc:
+            raise Refused(too_large(exc, self.service, self.who)) from None
         log.debug("%s %s: HTTP %s", method, path, response.status_code)
         return response
+
+    def _late(self, exc: Exception) -> str:
+        from kpiengine.connectors.bounded import DeadlineExceeded
+
+        if isinstance(exc, DeadlineExceeded):
+            return f"{self.service} did not answer {self.who} in time: {exc} (option deadline)"
+        return f"{self.service} did not answer {self.who} in time"

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from kpiengine.connectors.caller import Caller
 from kpiengine.connectors.client import DEFAULT_TIMEOUT
 from kpiengine.connectors.guard import guarded
-from kpiengine.connectors.options import option_timeout
+from kpiengine.connectors.limits import DEFAULT_DEADLINE
 from kpiengine.connectors.redact import Redactor
 from kpiengine.connectors.retry import RetryPolicy
 from kpiengine.errors import SourceError
@@ -30,6 +30,8 @@ class ApiSource(Source):
     """How transient failures are retried; tests set a policy that does not really sleep."""
     timeout: ClassVar[float] = DEFAULT_TIMEOUT
     """Seconds to wait for an answer when the options set no `timeout`; tests shorten it."""
+    deadline: ClassVar[float] = DEFAULT_DEADLINE
+    """Seconds one request may take in all when the options set no `deadline`."""
 
     def __init__(self, source_id: str, options: Mapping[str, Any], base_dir: Path) -> None:
         super().__init__(source_id, options, base_dir)
@@ -41,6 +43,14 @@ class ApiSource(Source):
         return guarded(self.who, SourceError, self.redactor)
 
     def caller(self) -> Caller:
-        """This source as the caller of its vendor's APIs (its retry policy and timeout)."""
-        timeout = option_timeout(self.options, self.timeout)
-        return Caller(self.who, SourceError, self.redactor, self.retry_policy, timeout)
+        """This source as the caller of its vendor's APIs (its retry policy, timeout, deadline
+        and largest answer)."""
+        return Caller.from_options(
+            self.who,
+            SourceError,
+            self.redactor,
+            self.retry_policy,
+            self.options,
+            timeout=self.timeout,
+            deadline=self.deadline,
+        )

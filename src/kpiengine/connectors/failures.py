@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ssl
+
+from kpiengine.connectors.limits import ResponseTooLarge
+
 
 class Retryable(Exception):
     """A failure worth retrying: HTTP 429, a 5xx, a timeout, a vendor's rate-limit code.
@@ -27,3 +31,37 @@ class Refused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def untrusted_certificate(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check that failed somewhere in `exc`'s causes, if one did."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def transport_failure(exc: BaseException, service: str, who: str) -> Retryable | Refused:
+    """A network failure: retried — unless the server's certificate is not trusted, which no
+    retry changes."""
+    bad = untrusted_certificate(exc)
+    if bad is None:
+        return Retryable(f"cannot reach {service} for {who}: {exc}")
+    return Refused(certificate_sentence(bad, f"{service}'s server", who))
+
+
+def certificate_sentence(bad: ssl.SSLCertVerificationError, server: str, who: str) -> str:
+    """`Vendor's server did not show source 'deals' a certificate this machine trusts (…) …`."""
+    reason = bad.verify_message or bad.reason or str(bad)
+    return (
+        f"{server} did not show {who} a certificate this machine trusts ({reason}) — check "
+        "the address; behind a company proxy that inspects traffic, set SSL_CERT_FILE to the "
+        "proxy's certificate authority"
+    )
+
+
+def too_large(exc: ResponseTooLarge, service: str, who: str) -> str:
+    """`Vendor sent source 'deals' an answer of more than 64 MiB from https://… (option …)`."""
+    return f"{service} sent {who} {exc} (option max_response_mb)"

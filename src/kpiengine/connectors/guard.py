@@ -6,7 +6,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from kpiengine.connectors.failures import Refused
+from kpiengine.connectors.failures import Refused, certificate_sentence, untrusted_certificate
+from kpiengine.connectors.limits import ResponseTooLarge
 from kpiengine.connectors.redact import Redactor
 from kpiengine.connectors.retry import RetriesExhausted
 from kpiengine.errors import KpiEngineError
@@ -24,10 +25,10 @@ def guarded(who: str, error: Callable[[str], KpiEngineError], redactor: Redactor
 
     Wrap each entry point of a connector (`fields`, `fetch`, `fetch_changes`, `write`) in it, with
     `error` its SourceError or OutputError. A `Refused` becomes `error(message)`; retries given up
-    (`RetriesExhausted`) and an httpx network failure outside a `JsonApi` become a sentence naming
-    `who`. Anything else (a `KpiEngineError` raised directly, a bug) goes through with its type and
-    traceback. The block runs under `redactor.scrubbed()`, so no message, log record or traceback
-    from it shows a secret.
+    (`RetriesExhausted`), an answer over the size limit and an httpx network failure outside a
+    `JsonApi` become a sentence naming `who`. Anything else (a `KpiEngineError` raised directly,
+    a bug) goes through with its type and traceback. The block runs under `redactor.scrubbed()`,
+    so no message, log record or traceback from it shows a secret.
     """
     with redactor.scrubbed():
         try:
@@ -37,5 +38,14 @@ def guarded(who: str, error: Callable[[str], KpiEngineError], redactor: Redactor
         except RetriesExhausted as exc:
             message = f"{who} still failed after {exc.attempts} attempts ({exc.last.reason})"
             raise error(redactor.redact(f"{message}; try again later")) from None
+        except ResponseTooLarge as exc:
+            raise error(redactor.redact(f"{who} received {exc} (option max_response_mb)")) from None
         except _network_errors() as exc:
-            raise error(redactor.redact(f"{who} could not reach its server: {exc}")) from None
+            raise error(redactor.redact(_network_sentence(exc, who))) from None
+
+
+def _network_sentence(exc: BaseException, who: str) -> str:
+    bad = untrusted_certificate(exc)
+    if bad is not None:
+        return certificate_sentence(bad, "the server", who)
+    return f"{who} could not reach its server: {exc}"

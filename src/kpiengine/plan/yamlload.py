@@ -19,6 +19,7 @@ from typing import Any, Final, NoReturn, Protocol
 import yaml
 
 from kpiengine.errors import ConfigError
+from kpiengine.files import FileTooLarge, read_regular_file
 from kpiengine.plan.problems import Path, Problem, Severity
 
 MAX_BYTES: Final = 2 * 1024 * 1024
@@ -129,13 +130,11 @@ def _too_big() -> str:
 
 def _read_limited(path: FilePath, file: str) -> bytes:
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)  # one byte past the limit: /dev/zero cannot hang us
+        return read_regular_file(path, MAX_BYTES)  # a FIFO or /dev/zero cannot hang us
+    except FileTooLarge:
+        raise _at_start(file, _too_big()) from None
     except OSError as exc:
         raise _at_start(file, f"cannot read the file: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_BYTES:
-        raise _at_start(file, _too_big())
-    return raw
 
 
 def _position(before: str) -> tuple[int, int]:
