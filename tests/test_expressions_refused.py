@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from kpiengine.errors import ExpressionError
@@ -14,10 +12,8 @@ RULE = "indicators[2].actual.where"
 
 
 def refuse(text, kind="row"):
-    started = time.monotonic()
     with pytest.raises(ExpressionError) as caught:
         compile_expression(text, kind=kind, rule=RULE)
-    assert time.monotonic() - started < 1.0, "refusing must be quick"
     message = str(caught.value)
     assert message.startswith(RULE + ": ")
     return message

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 import pytest
@@ -20,10 +19,8 @@ def value(text, kind="result", **names):
 
 def fails(text, kind="result", **names):
     expression = compile_expression(text, kind=kind, rule=RULE)
-    started = time.monotonic()
     with pytest.raises(ExpressionError) as caught:
         expression.evaluate(names)
-    assert time.monotonic() - started < 1.0
     message = str(caught.value)
     assert message.startswith(RULE + ": ")
     assert text in message

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 
 import pytest
@@ -82,10 +81,8 @@ def test_plain_text_template():
 
 
 def refuse(text):
-    started = time.monotonic()
     with pytest.raises(ExpressionError) as caught:
         compile_template(text, rule=RULE)
-    assert time.monotonic() - started < 1.0
     message = str(caught.value)
     assert message.startswith(RULE + ": ")
     return message
