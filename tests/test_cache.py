@@ -16,13 +16,12 @@ from kpitest import invoke
 from kpiengine import FetchRequest, Source, SourceError, hookimpl
 from kpiengine.data.cache import (
     CACHE_DIR_ENV,
-    CachePolicy,
     Fetched,
     SourceCache,
     active_cache,
     cache_key,
-    caching,
 )
+from kpiengine.data.cache_policy import CachePolicy, caching
 from kpiengine.evaluate.engine import evaluate
 from kpiengine.plan.load import load_ruleset
 from kpiengine.plugins import default_manager, registry

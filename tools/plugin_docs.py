@@ -430,8 +430,8 @@ class Plugin:
 def plugins(reg: Registry) -> list[Plugin]:
     found = []
     for name in builtin_entry_points():
-        sources = [c for c, p in (reg.sources[n] for n in sorted(reg.sources)) if p == name]
-        outputs = [c for c, p in (reg.outputs[n] for n in sorted(reg.outputs)) if p == name]
+        sources = [reg.source(n) for n in sorted(reg.sources) if reg.sources[n][1] == name]
+        outputs = [reg.output(n) for n in sorted(reg.outputs) if reg.outputs[n][1] == name]
         if sources or outputs:
             found.append(Plugin(name, sources, outputs))
     return found

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kpiengine import hookimpl
-from kpiengine_console.output import ConsoleOutput
+from kpiengine import Deferred, hookimpl
+from kpiengine_console.console_options import OUTPUT_OPTIONS
+
+if TYPE_CHECKING:
+    from kpiengine_console.output import ConsoleOutput
 
 __all__ = ["ConsoleOutput"]
 
@@ -15,6 +19,23 @@ KPIENGINE_API = 2
 
 
 @hookimpl
-def register_outputs(register: Callable[[type[Any]], None]) -> None:
+def register_outputs(register: Callable[[Any], None]) -> None:
     """Register the console output."""
-    register(ConsoleOutput)
+    register(
+        Deferred(
+            "kpiengine_console.output:ConsoleOutput", name="console", options_schema=OUTPUT_OPTIONS
+        )
+    )
+
+
+_CLASSES: dict[str, str] = {
+    "ConsoleOutput": "kpiengine_console.output",
+}
+"""The plugin's classes, imported on first use: registering them imports none (`Deferred`)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _CLASSES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kpiengine_console' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

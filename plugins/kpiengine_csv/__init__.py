@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kpiengine import hookimpl
-from kpiengine_csv.output import CsvOutput
-from kpiengine_csv.source import CsvSource
+from kpiengine import Deferred, hookimpl
+from kpiengine_csv.output_options import OUTPUT_OPTIONS
+from kpiengine_csv.source_options import SOURCE_OPTIONS
+
+if TYPE_CHECKING:
+    from kpiengine_csv.output import CsvOutput
+    from kpiengine_csv.source import CsvSource
 
 __all__ = ["CsvOutput", "CsvSource"]
 
@@ -16,12 +21,33 @@ KPIENGINE_API = 2
 
 
 @hookimpl
-def register_sources(register: Callable[[type[Any]], None]) -> None:
+def register_sources(register: Callable[[Any], None]) -> None:
     """Register the csv source."""
-    register(CsvSource)
+    register(Deferred("kpiengine_csv.source:CsvSource", name="csv", options_schema=SOURCE_OPTIONS))
 
 
 @hookimpl
-def register_outputs(register: Callable[[type[Any]], None]) -> None:
+def register_outputs(register: Callable[[Any], None]) -> None:
     """Register the csv output."""
-    register(CsvOutput)
+    register(
+        Deferred(
+            "kpiengine_csv.output:CsvOutput",
+            name="csv",
+            options_schema=OUTPUT_OPTIONS,
+            target_option="path",
+        )
+    )
+
+
+_CLASSES: dict[str, str] = {
+    "CsvSource": "kpiengine_csv.source",
+    "CsvOutput": "kpiengine_csv.output",
+}
+"""The plugin's classes, imported on first use: registering them imports none (`Deferred`)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _CLASSES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kpiengine_csv' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

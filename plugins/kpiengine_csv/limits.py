@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from kpiengine import byte_size
 
@@ -92,6 +92,9 @@ def long_cell(table: pa.Table, limit: int) -> tuple[int, str, int] | None:
 
     Only text can be long: a number, date or yes/no that long never parses.
     """
+    import pyarrow as pa  # not for the options schema, which registration reads
+    import pyarrow.compute as pc
+
     found: list[tuple[int, str, int]] = []
     for name, column in zip(table.column_names, table.columns, strict=True):
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):

@@ -43,11 +43,15 @@ How it reads HubSpot (contract: ../shared/reference/crm-apis.md §3):
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kpiengine import hookimpl
-from kpiengine_hubspot.source import HubSpotSource
+from kpiengine import Deferred, hookimpl
+from kpiengine_hubspot.options import SOURCE_OPTIONS
+
+if TYPE_CHECKING:
+    from kpiengine_hubspot.source import HubSpotSource
 
 __all__ = ["HubSpotSource"]
 
@@ -56,6 +60,23 @@ KPIENGINE_API = 2
 
 
 @hookimpl
-def register_sources(register: Callable[[type[Any]], None]) -> None:
+def register_sources(register: Callable[[Any], None]) -> None:
     """Register the hubspot source."""
-    register(HubSpotSource)
+    register(
+        Deferred(
+            "kpiengine_hubspot.source:HubSpotSource", name="hubspot", options_schema=SOURCE_OPTIONS
+        )
+    )
+
+
+_CLASSES: dict[str, str] = {
+    "HubSpotSource": "kpiengine_hubspot.source",
+}
+"""The plugin's classes, imported on first use: registering them imports none (`Deferred`)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _CLASSES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kpiengine_hubspot' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kpiengine import hookimpl
-from kpiengine_jiandaoyun.output import JiandaoyunOutput
-from kpiengine_jiandaoyun.source import JiandaoyunSource
+from kpiengine import Deferred, hookimpl
+from kpiengine_jiandaoyun.options import OUTPUT_OPTIONS, SOURCE_OPTIONS
+
+if TYPE_CHECKING:
+    from kpiengine_jiandaoyun.output import JiandaoyunOutput
+    from kpiengine_jiandaoyun.source import JiandaoyunSource
 
 __all__ = ["JiandaoyunOutput", "JiandaoyunSource"]
 
@@ -16,12 +20,38 @@ KPIENGINE_API = 2
 
 
 @hookimpl
-def register_sources(register: Callable[[type[Any]], None]) -> None:
+def register_sources(register: Callable[[Any], None]) -> None:
     """Register the jiandaoyun source."""
-    register(JiandaoyunSource)
+    register(
+        Deferred(
+            "kpiengine_jiandaoyun.source:JiandaoyunSource",
+            name="jiandaoyun",
+            options_schema=SOURCE_OPTIONS,
+        )
+    )
 
 
 @hookimpl
-def register_outputs(register: Callable[[type[Any]], None]) -> None:
+def register_outputs(register: Callable[[Any], None]) -> None:
     """Register the jiandaoyun output."""
-    register(JiandaoyunOutput)
+    register(
+        Deferred(
+            "kpiengine_jiandaoyun.output:JiandaoyunOutput",
+            name="jiandaoyun",
+            options_schema=OUTPUT_OPTIONS,
+        )
+    )
+
+
+_CLASSES: dict[str, str] = {
+    "JiandaoyunSource": "kpiengine_jiandaoyun.source",
+    "JiandaoyunOutput": "kpiengine_jiandaoyun.output",
+}
+"""The plugin's classes, imported on first use: registering them imports none (`Deferred`)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _CLASSES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kpiengine_jiandaoyun' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kpiengine import hookimpl
-from kpiengine_json.output import JsonOutput
+from kpiengine import Deferred, hookimpl
+from kpiengine_json.output_options import OUTPUT_OPTIONS
+
+if TYPE_CHECKING:
+    from kpiengine_json.output import JsonOutput
 
 __all__ = ["JsonOutput"]
 
@@ -15,6 +19,26 @@ KPIENGINE_API = 2
 
 
 @hookimpl
-def register_outputs(register: Callable[[type[Any]], None]) -> None:
+def register_outputs(register: Callable[[Any], None]) -> None:
     """Register the json output."""
-    register(JsonOutput)
+    register(
+        Deferred(
+            "kpiengine_json.output:JsonOutput",
+            name="json",
+            options_schema=OUTPUT_OPTIONS,
+            target_option="path",
+        )
+    )
+
+
+_CLASSES: dict[str, str] = {
+    "JsonOutput": "kpiengine_json.output",
+}
+"""The plugin's classes, imported on first use: registering them imports none (`Deferred`)."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _CLASSES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kpiengine_json' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

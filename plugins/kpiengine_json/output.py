@@ -6,33 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from kpiengine import Output, Results, Written, json_document
-
-OUTPUT_OPTIONS: dict[str, Any] = {
-    "type": "object",
-    "title": "json output options",
-    "description": "Write the results as one JSON document, for other programs to read.",
-    "properties": {
-        "path": {
-            "type": "string",
-            "minLength": 1,
-            "x-kpiengine": "file-written",
-            "title": "file",
-            "description": "Where to write; a relative path is from the ruleset's folder, "
-            "and - prints to the screen.",
-        },
-        "indent": {
-            "type": ["integer", "null"],
-            "minimum": 0,
-            "maximum": 8,
-            "default": 2,
-            "title": "indent",
-            "description": "Spaces per level of the document's outline, each result on a "
-            "line of its own; null writes the whole document on one line.",
-        },
-    },
-    "required": ["path"],
-    "additionalProperties": False,
-}
+from kpiengine_json.output_options import OUTPUT_OPTIONS
 
 
 class JsonOutput(Output):

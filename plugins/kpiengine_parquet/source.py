@@ -9,23 +9,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from kpiengine import FetchRequest, FieldType, Source, SourceError
-
-OPTIONS: dict[str, Any] = {
-    "type": "object",
-    "title": "parquet source options",
-    "description": "Read a Parquet file, e.g. one exported by a data warehouse.",
-    "properties": {
-        "path": {
-            "type": "string",
-            "minLength": 1,
-            "x-kpiengine": "file-read",
-            "title": "file",
-            "description": "The .parquet file; a relative path is from the ruleset's folder.",
-        },
-    },
-    "required": ["path"],
-    "additionalProperties": False,
-}
+from kpiengine_parquet.options import OPTIONS
 
 
 def field_type(kind: pa.DataType) -> FieldType:

@@ -17,13 +17,16 @@ is written for and loads only when the two are equal (docs/plugins.md says what 
 
 
 @hookspec
-def register_sources(register: Callable[[type[Any]], None]) -> None:
-    """Register Source subclasses: call register(SourceClass) once for each."""
+def register_sources(register: Callable[[Any], None]) -> None:
+    """Register Source subclasses: call register(SourceClass) once for each — or
+    register(kpiengine.Deferred("package.module:SourceClass", name=…, options_schema=…)) to have
+    the class imported only when a run uses it."""
 
 
 @hookspec
-def register_outputs(register: Callable[[type[Any]], None]) -> None:
-    """Register Output subclasses: call register(OutputClass) once for each."""
+def register_outputs(register: Callable[[Any], None]) -> None:
+    """Register Output subclasses: call register(OutputClass) once for each — or a
+    kpiengine.Deferred naming it (with its `target_option`), imported only when a run uses it."""
 
 
 @hookspec

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from kpiengine.results.model import Results
 from kpiengine.results.run_record import write_run_record
 from kpiengine.results.targets import open_target, shown, target_path, to_standard_stream
+
+if TYPE_CHECKING:
+    from kpiengine.results.model import Results
 
 
 @dataclass(frozen=True)

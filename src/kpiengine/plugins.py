@@ -14,6 +14,7 @@ import click
 import pluggy
 
 from kpiengine import hookspecs
+from kpiengine.deferred import Deferred
 from kpiengine.errors import PluginError
 from kpiengine.output import Output
 from kpiengine.source import Source
@@ -36,17 +37,30 @@ class Function:
 
 @dataclass
 class Registry:
-    """What the loaded plugins registered, each entry with the plugin it came from."""
+    """What the loaded plugins registered, each entry with the plugin it came from. An entry is
+    the class or, until a run asks for it, a `Deferred` naming it: both have the `name` and
+    `options_schema` (and an output's `target_option`) that loading a ruleset reads."""
 
-    sources: dict[str, tuple[type[Source], str]] = field(default_factory=dict)
-    outputs: dict[str, tuple[type[Output], str]] = field(default_factory=dict)
+    sources: dict[str, tuple[type[Source] | Deferred, str]] = field(default_factory=dict)
+    outputs: dict[str, tuple[type[Output] | Deferred, str]] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
 
     def source(self, name: str) -> type[Source]:
-        return self.sources[name][0]
+        """The source class, imported now if it was registered deferred."""
+        return _loaded(self.sources, name)
 
     def output(self, name: str) -> type[Output]:
-        return self.outputs[name][0]
+        """The output class, imported now if it was registered deferred."""
+        return _loaded(self.outputs, name)
+
+
+def _loaded(table: dict[str, tuple[type[T] | Deferred, str]], name: str) -> type[T]:
+    entry, plugin = table[name]
+    if isinstance(entry, Deferred):
+        cls: type[T] = entry.load(plugin)
+        table[name] = (cls, plugin)
+        return cls
+    return entry
 
 
 def new_manager() -> pluggy.PluginManager:
@@ -112,9 +126,9 @@ def _plugin_of(pm: pluggy.PluginManager, module: ModuleType | None) -> str:
 
 
 def _registrar(
-    table: dict[str, tuple[type[T], str]], kind: str, plugin: str
-) -> Callable[[type[T]], None]:
-    def register(cls: type[T]) -> None:
+    table: dict[str, tuple[type[T] | Deferred, str]], kind: str, plugin: str
+) -> Callable[[type[T] | Deferred], None]:
+    def register(cls: type[T] | Deferred) -> None:
         name = getattr(cls, "name", None)
         if not isinstance(name, str) or not name:
             raise PluginError(f"plugin '{plugin}' registered a {kind} without a name: {cls!r}")

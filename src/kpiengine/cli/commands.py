@@ -13,11 +13,8 @@ from typing import Any, TypeVar
 import click
 
 from kpiengine.checks import Check, Severity
-from kpiengine.cli.runner import OutputRequest, parse_output, run_and_write
-from kpiengine.data.cache import CachePolicy, caching
+from kpiengine.data.cache_policy import CachePolicy, caching
 from kpiengine.errors import ConfigError, KpiEngineError
-from kpiengine.plan.load import load_ruleset, schema_for
-from kpiengine.plan.written_files import writing_into
 from kpiengine.plugins import Registry, add_commands, registry
 from kpiengine.printable import printable
 
@@ -178,6 +175,10 @@ def run(
         kpiengine run --ruleset rulesets/2025.yaml --refresh
         kpiengine run --ruleset plans/2025.yaml --output-dir /srv/results/2025
     """
+    from kpiengine.cli.runner import parse_output, run_and_write
+    from kpiengine.plan.load import load_ruleset
+    from kpiengine.plan.written_files import writing_into
+
     reg = _plugins()
     try:
         requests = [parse_output(text, reg) for text in outputs]
@@ -233,6 +234,7 @@ def _validate_one(file: Path, reg: Registry, data: bool, strict: bool) -> bool:
     from kpiengine.checks.local import local_target_checks
     from kpiengine.checks.sources import check_sources
     from kpiengine.data.local_check import local_file_problems
+    from kpiengine.plan.load import load_ruleset
 
     try:
         loaded = load_ruleset(file, reg)
@@ -293,6 +295,7 @@ def explain(
     from kpiengine.cli.explain import explain as explain_lines
     from kpiengine.cli.explain_json import explain_json
     from kpiengine.evaluate.engine import evaluate
+    from kpiengine.plan.load import load_ruleset
 
     reg = _plugins()
     loaded = load_ruleset(ruleset, reg)
@@ -331,6 +334,7 @@ def preview(ruleset: Path, source_id: str, limit: int) -> None:
     from rich.console import Console
 
     from kpiengine.data.preview import preview_source, show_preview
+    from kpiengine.plan.load import load_ruleset
 
     reg = _plugins()
     loaded = load_ruleset(ruleset, reg)
@@ -365,6 +369,8 @@ def schema() -> None:
     Example:
         kpiengine schema > schemas/ruleset.schema.json
     """
+    from kpiengine.plan.load import schema_for
+
     click.echo(json.dumps(schema_for(_plugins()), ensure_ascii=False, indent=2))
 
 
@@ -377,4 +383,4 @@ def main() -> None:
     cli(prog_name="kpiengine")
 
 
-__all__ = ["OutputRequest", "cli", "main"]
+__all__ = ["cli", "main"]

@@ -30,9 +30,9 @@ def _registered(reg: Registry) -> dict[str, list[str]]:
 def _options(reg: Registry, line: str) -> str:
     kind, name = line.split(" ", 1)
     if kind == "source":
-        schema = reg.source(name).options_schema
+        schema = reg.sources[name][0].options_schema  # registered: no plugin code imported
     elif kind == "output":
-        schema = reg.output(name).options_schema
+        schema = reg.outputs[name][0].options_schema
     else:
         return ""
     keys = schema.get("properties", {})

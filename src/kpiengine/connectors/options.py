@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from kpiengine.connectors.client import DEFAULT_TIMEOUT
 from kpiengine.connectors.limits import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES
-from kpiengine.connectors.values import time_zone
 
 TIMEOUT_OPTION: dict[str, Any] = {
     "type": "number",
@@ -53,6 +52,8 @@ def option_timeout(options: Mapping[str, Any], default: float = DEFAULT_TIMEOUT)
 
 def option_zone(options: Mapping[str, Any], default: str, who: str) -> ZoneInfo:
     """The `timezone` option (`default` when unset) as a zone; Refused if it names none."""
+    from kpiengine.connectors.values import time_zone  # pyarrow: not for loading a ruleset
+
     return time_zone(str(options.get("timezone") or default), who)
 
 

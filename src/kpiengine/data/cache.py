@@ -17,9 +17,8 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from kpiengine.data.cache_policy import current_policy
 from kpiengine.errors import OutputError
 from kpiengine.results.atomic import atomic_write
 from kpiengine.source import FetchRequest
@@ -55,31 +55,6 @@ class Fetched:
     """What the engine warns about the fetch: a cache entry that could not be used."""
 
 
-@dataclass(frozen=True)
-class CachePolicy:
-    """How runs use the cache: `refresh` fetches every cacheable source again and replaces its
-    entry; `enabled=False` neither reads nor writes the cache."""
-
-    enabled: bool = True
-    refresh: bool = False
-
-
-_POLICY: ContextVar[CachePolicy | None] = ContextVar("kpiengine_cache_policy", default=None)
-
-
-@contextmanager
-def caching(policy: CachePolicy) -> Iterator[None]:
-    """Runs inside this block use the cache as `policy` says; outside any block, runs don't.
-
-    The command line wraps `run` and `explain` in it; a library caller opts in the same way.
-    """
-    token = _POLICY.set(policy)
-    try:
-        yield
-    finally:
-        _POLICY.reset(token)
-
-
 def cache_directory(base_dir: Path) -> Path:
     """`$KPIENGINE_CACHE_DIR` if set, else `.kpiengine-cache/` in the ruleset's folder."""
     configured = os.environ.get(CACHE_DIR_ENV)
@@ -88,7 +63,7 @@ def cache_directory(base_dir: Path) -> Path:
 
 def active_cache(base_dir: Path) -> SourceCache | None:
     """The cache for a ruleset in `base_dir` under the current policy; None when not caching."""
-    policy = _POLICY.get()
+    policy = current_policy()
     if policy is None or not policy.enabled:
         return None
     return SourceCache(cache_directory(base_dir), refresh=policy.refresh)

@@ -257,8 +257,9 @@ class SourceContract:
         for ep in candidates:
             pm = new_manager()
             pm.register(ep.load(), name=ep.name)
-            registered = collect(pm).sources.get(self.source_class.name)
-            if registered is not None and registered[0] is self.source_class:
+            found = collect(pm)  # a class, or a Deferred naming it: load it to compare
+            name = self.source_class.name
+            if name in found.sources and found.source(name) is self.source_class:
                 return ep
         pytest.fail(
             f"entry point(s) {[ep.name for ep in candidates]} do not register "
