@@ -199,7 +199,7 @@ def outcome(path):
     return "ran"
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(slot_values())
 def test_generated_rulesets_are_refused_with_a_message_or_run_and_explain_agrees(values):
     with tempfile.TemporaryDirectory() as folder:

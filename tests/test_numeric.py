@@ -54,7 +54,7 @@ def decimal_sql(value):
     return f"CAST('{value}' AS DECIMAL(38, 12))"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.integers(-(10**26), 10**26),
     st.integers(1, 10**26).flatmap(lambda n: st.sampled_from([n, -n])),

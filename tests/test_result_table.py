@@ -112,7 +112,7 @@ decimals = st.decimals(allow_nan=False, allow_infinity=False, places=12).filter(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(decimals, min_size=1, max_size=20))
 def test_sql_decimal_text_is_pythons(values):
     con = duckdb.connect()
@@ -127,7 +127,7 @@ def test_sql_decimal_text_is_pythons(values):
         ]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(decimals, min_size=1, max_size=20))
 def test_json_numbers_read_back_as_pythons_floats(values):
     con = duckdb.connect()
@@ -148,7 +148,7 @@ def person(subject, name, period):
 cells = st.text(alphabet=st.sampled_from(list('ab ,;"\r\n\t中')), max_size=8)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=5),
     st.sampled_from([",", ";", "\t"]),
